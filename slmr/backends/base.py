@@ -1,0 +1,77 @@
+"""The one interface every model backend implements.
+
+A backend turns a ``ChatRequest`` into a ``Response``: iterate it for text chunks as they stream;
+once it is exhausted, ``response.usage`` holds the token counts the server reported (or estimates,
+marked as such). The pipeline and the ledger read this one shape whatever the backend.
+Backends translate their SDK's exceptions into ``slmr.errors`` types, raised ``from None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class Message:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass
+class ChatRequest:
+    messages: list[Message]
+    model: str
+    max_tokens: int | None = None
+    temperature: float | None = None
+    #: ask the server for JSON output where it supports that
+    json: bool = False
+    #: Ollama's context length for this request
+    num_ctx: int | None = None
+    timeout_s: float | None = None
+
+    @property
+    def system(self) -> str | None:
+        parts = [m.content for m in self.messages if m.role == "system"]
+        return "\n\n".join(parts) if parts else None
+
+    @property
+    def turns(self) -> list[Message]:
+        return [m for m in self.messages if m.role != "system"]
+
+
+@dataclass
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    #: True when the server reported nothing and the counts are estimates
+    estimated: bool = False
+
+
+@dataclass
+class Response:
+    """Iterate for text; afterwards ``usage`` is filled in by the backend."""
+
+    model: str
+    _chunks: Callable[[Response], Iterator[str]] = field(repr=False)
+    usage: Usage = field(default_factory=Usage)
+
+    def __iter__(self) -> Iterator[str]:
+        return self._chunks(self)
+
+
+class Backend(Protocol):
+    #: the name recorded in the ledger: "ollama", "anthropic", "openai", "openai-compatible"
+    name: str
+    #: True for backends that run on the user's machine (free, private)
+    local: bool
+
+    def stream(self, request: ChatRequest) -> Response: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """A tokenizer-free estimate: about four characters per token for English text and code."""
+    return max(1, (len(text) + 3) // 4) if text else 0

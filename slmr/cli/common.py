@@ -1,0 +1,42 @@
+"""Pieces every command shares: option types, settings and console set-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from slmr import config
+from slmr.console import Console
+from slmr.errors import UsageError
+
+Files = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files to read ('-' for stdin). Without files, stdin is read.", show_default=False),
+]
+Instruction = Annotated[
+    str | None,
+    typer.Option("--instruction", "-i", help='What to do, in your words (e.g. "more formal").', show_default=False),
+]
+Local = Annotated[bool, typer.Option("--local", help="Run on the local model, whatever the router says.")]
+Cloud = Annotated[bool, typer.Option("--cloud", help="Run on the frontier model, whatever the router says.")]
+Model = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="Use this model instead of the configured one.", show_default=False),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def force_from(local: bool, cloud: bool) -> str | None:
+    if local and cloud:
+        raise UsageError("--local and --cloud cannot be used together", "pick one")
+    return "local" if local else "cloud" if cloud else None
+
+
+def settings(flags: dict[str, Any] | None = None) -> config.Settings:
+    return config.load(flags=flags)
+
+
+def console() -> Console:
+    return Console()
