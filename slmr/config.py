@@ -80,6 +80,16 @@ class HookSettings:
 
 
 @dataclass
+class PolicySettings:
+    #: "allow": the router may use the cloud; "ask": confirm each cloud call; "local-only": never
+    privacy: str = "allow"
+    #: what a cloud call does with secrets in its text: "block", "redact" or "allow"
+    secrets: str = "block"
+    #: refuse (exit 6) instead of running create work locally when the cloud is not allowed
+    strict: bool = False
+
+
+@dataclass
 class Settings:
     local: LocalSettings = field(default_factory=LocalSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -87,6 +97,7 @@ class Settings:
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     hook: HookSettings = field(default_factory=HookSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
     #: price overrides: {"model-name": {"input": usd_per_mtok, "output": usd_per_mtok, ...}}
     prices: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -95,13 +106,15 @@ class Settings:
         return getattr(getattr(self, section), name)
 
 
-SECTIONS: tuple[str, ...] = ("local", "cloud", "router", "ledger", "budget", "hook")
+SECTIONS: tuple[str, ...] = ("local", "cloud", "router", "ledger", "budget", "hook", "policy")
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "local.backend": LOCAL_BACKENDS,
     "cloud.provider": CLOUD_PROVIDERS,
     "router.unsure_policy": ("cloud", "local", "judge"),
     "hook.mode": ("apply", "suggest", "off"),
+    "policy.privacy": ("allow", "ask", "local-only"),
+    "policy.secrets": ("block", "redact", "allow"),
 }
 
 # Environment variables that other tools already define; they beat the config file.

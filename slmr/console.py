@@ -16,6 +16,8 @@ from typing import TextIO
 
 from rich.console import Console as RichConsole
 
+from slmr.sanitize import TerminalSanitizer, visible
+
 
 def _isatty(stream: TextIO) -> bool:
     try:
@@ -40,6 +42,7 @@ class Console:
         )
         # tables and charts for reports that go to stdout when stdout is a terminal
         self.out = RichConsole(file=self.stdout, highlight=False, no_color=self.no_color)
+        self._sanitizer = TerminalSanitizer()
 
     @property
     def stdout_is_tty(self) -> bool:
@@ -51,14 +54,21 @@ class Console:
 
     # the answer -------------------------------------------------------------
     def write(self, text: str) -> None:
-        """Write part of the answer to stdout and flush, so pipes see it as it streams."""
+        """Write part of the answer to stdout and flush, so pipes see it as it streams.
+
+        On a terminal, control characters are made visible so a model's answer cannot drive it
+        (slmr.sanitize); pipes and files get the text unchanged.
+        """
+        if text and self.stdout_is_tty:
+            text = self._sanitizer.feed(text)
         if text:
             self.stdout.write(text)
             self.stdout.flush()
 
     # everything else --------------------------------------------------------
     def _line(self, prefix: str, message: str, style: str) -> None:
-        self.err.print(f"{prefix}{message}", style=style if self.stderr_is_tty else None, markup=False)
+        # messages can carry text from outside (file names, a server's error): never let it drive a terminal
+        self.err.print(f"{prefix}{visible(message)}", style=style if self.stderr_is_tty else None, markup=False)
 
     def info(self, message: str) -> None:
         self._line("slmr: ", message, "dim")

@@ -45,6 +45,9 @@ class CallRecord:
     parent_id: int | None = None
     prompt_sha256: str | None = None
     project: str | None = None
+    #: the text sent and received; filled only when ledger.store_text is on (off by default)
+    prompt_text: str | None = None
+    response_text: str | None = None
 
 
 def utc_now() -> str:
@@ -90,8 +93,15 @@ def _m001_calls(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX calls_ts ON calls(ts_utc)")
 
 
+def _m_stored_text(db: sqlite3.Connection) -> None:
+    # opt-in (ledger.store_text); NULL otherwise, and `purge_text` sets it back to NULL
+    db.execute("ALTER TABLE calls ADD COLUMN prompt_text TEXT")
+    db.execute("ALTER TABLE calls ADD COLUMN response_text TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_calls", _m001_calls),
+    ("0002_stored_text", _m_stored_text),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -180,6 +190,23 @@ class Ledger:
     def get(self, call_id: int) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM calls WHERE id = ?", (call_id,)).fetchone()
 
+    def purge_text(self) -> int:
+        """Forget every stored prompt and response, keep the figures; returns the rows cleared.
+
+        secure_delete overwrites the freed bytes, the checkpoint empties the WAL and VACUUM
+        rewrites the file, so the text is gone from disk, not just unlinked from the table.
+        """
+        self.db.execute("PRAGMA secure_delete = ON")
+        cur = self.db.execute(
+            "UPDATE calls SET prompt_text = NULL, response_text = NULL "
+            "WHERE prompt_text IS NOT NULL OR response_text IS NOT NULL"
+        )
+        cleared = cur.rowcount
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return cleared
+
 
 def _period(since_utc: str | None, until_utc: str | None) -> tuple[str, list[Any]]:
     clauses, params = [], []
@@ -190,6 +217,14 @@ def _period(since_utc: str | None, until_utc: str | None) -> tuple[str, list[Any
         clauses.append("ts_utc < ?")
         params.append(until_utc)
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def purge_text(path: Path) -> int:
+    """``slmr log --purge-text``: remove stored prompt/response text from the ledger at ``path``."""
+    if not path.exists():
+        return 0
+    with Ledger(path) as ledger:
+        return ledger.purge_text()
 
 
 @contextlib.contextmanager

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from slmr import backends, pricing, router, tasks
+from slmr import backends, diffs, pricing, privacy, router, tasks
 from slmr.backends.base import Backend, ChatRequest, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
 from slmr.config import Settings, ledger_path
@@ -72,7 +72,8 @@ def pick_backend(route: Route, settings: Settings) -> tuple[Backend, str]:
 
 def run(request: Request, settings: Settings, console: Console, *, ledger_file: Path | None = None) -> Outcome:
     task = tasks.get(request.task)
-    route = choose_route(request, settings)
+    request = replace(request, content=diffs.filter_for_models(request.content, console))
+    route = privacy.enforce_route(choose_route(request, settings), settings, console)
     backend, model = pick_backend(route, settings)
     model = request.model or model
     if request.task == "ask":
@@ -81,7 +82,8 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
 
     messages = task.messages(request.content, request.instruction, json=request.json)
     chat = ChatRequest(messages=messages, model=model, json=request.json)
-    prompt_text = "\n".join(m.content for m in messages)
+    chat = privacy.guard(chat, backend, settings, console, {"input": request.content, "prompt": request.instruction})
+    prompt_text = "\n".join(m.content for m in chat.messages)
     record = CallRecord(
         command=request.command,
         task=request.task,
@@ -140,6 +142,8 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
         record.latency_ms = (time.perf_counter() - started) * 1000
         _fill_usage(record, response, prompt_text, produced)
         _fill_costs(record, settings)
+        if settings.ledger.store_text:  # opt-in; `slmr log --purge-text` clears it
+            record.prompt_text, record.response_text = prompt_text, "".join(produced)
         save(record, console, ledger_file)
 
 
@@ -157,6 +161,8 @@ def _check_json(answer: str) -> str:
     text = (fresh.feed(text) + fresh.finish()).strip()
     try:
         json.loads(text)
+    except RecursionError:
+        raise CheckFailed("the model's answer is JSON nested too deeply to check", "retry") from None
     except json.JSONDecodeError as exc:
         raise CheckFailed(
             f"the model's answer is not valid JSON ({exc.msg} at line {exc.lineno})",

@@ -49,18 +49,25 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
-    from slmr.cli import route, run, spend
+    from slmr.cli import privacy, route, run, spend
 
     run.register(app)
     route.register(app)
     spend.register(app)
     config_cmd.register(app)
+    privacy.register(app)
 
 
 _register()
 
 
 def _stderr(message: str) -> None:
+    from slmr.privacy import known_key_values
+    from slmr.sanitize import visible
+    from slmr.secrets import scrub
+
+    # errors can quote a server's reply or an exception's text: no API key or secret gets printed
+    message = visible(scrub(message, known_key_values()))
     try:
         sys.stderr.write(message + "\n")
         sys.stderr.flush()

@@ -26,6 +26,19 @@ Model = Annotated[
     typer.Option("--model", "-m", help="Use this model instead of the configured one.", show_default=False),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+LocalOnly = Annotated[
+    bool,
+    typer.Option("--local-only", help="Send nothing to a cloud API: create work runs on the local model too."),
+]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="With --local-only (or privacy policy): refuse create work (exit 6) instead."),
+]
+
+
+def policy_flags(local_only: bool = False, strict: bool = False) -> dict[str, Any]:
+    """Settings overrides for --local-only / --strict (None leaves the config as it is)."""
+    return {"policy.privacy": "local-only" if local_only else None, "policy.strict": True if strict else None}
 
 
 def force_from(local: bool, cloud: bool) -> str | None:

@@ -16,11 +16,20 @@ SECRET_KEYS = frozenset({"local.api_key"})
 
 
 def _masked(settings: config.Settings) -> dict[str, Any]:
+    from slmr.secrets import redact
+
     data = config.as_dict(settings)
     for key in SECRET_KEYS:
         section, name = key.split(".")
         if data[section].get(name):
             data[section][name] = "****"
+    # a password inside a URL (base_url = "https://user:pw@host") is a secret too
+    for section, values in data.items():
+        if section == "prices" or not isinstance(values, dict):
+            continue
+        for name, value in values.items():
+            if isinstance(value, str):
+                values[name] = redact(value)
     return data
 
 

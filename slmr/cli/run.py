@@ -28,6 +28,8 @@ def _reshape_command(name: str) -> typer.models.CommandFunctionType:
         cloud: common.Cloud = False,
         model: common.Model = None,
         json: common.Json = False,
+        local_only: common.LocalOnly = False,
+        strict: common.Strict = False,
     ) -> None:
         force = common.force_from(local, cloud)
         content = read_content(files, required=True)
@@ -40,7 +42,7 @@ def _reshape_command(name: str) -> typer.models.CommandFunctionType:
             json=json,
             model=model,
         )
-        pipeline.run(request, common.settings(), common.console())
+        pipeline.run(request, common.settings(common.policy_flags(local_only, strict)), common.console())
 
     command.__name__ = name
     command.__doc__ = f"{task.help}\n\nExamples:\n\n    {EXAMPLES[name]}"
@@ -68,6 +70,8 @@ def ask(
     local: common.Local = False,
     cloud: common.Cloud = False,
     model: common.Model = None,
+    local_only: common.LocalOnly = False,
+    strict: common.Strict = False,
 ) -> None:
     """Ask anything: the router sends reshape work to the local model and create work to the frontier model.
 
@@ -82,13 +86,15 @@ def ask(
     force = common.force_from(local, cloud)
     text, content = _prompt_and_content(prompt)
     request = pipeline.Request(command="ask", task="ask", content=content, instruction=text, force=force, model=model)
-    pipeline.run(request, common.settings(), common.console())
+    pipeline.run(request, common.settings(common.policy_flags(local_only, strict)), common.console())
 
 
 def create(
     prompt: Prompt = None,
     local: common.Local = False,
     model: common.Model = None,
+    local_only: common.LocalOnly = False,
+    strict: common.Strict = False,
 ) -> None:
     """Create new content on the frontier model (Anthropic or OpenAI, as configured).
 
@@ -107,7 +113,7 @@ def create(
         force="local" if local else None,
         model=model,
     )
-    pipeline.run(request, common.settings(), common.console())
+    pipeline.run(request, common.settings(common.policy_flags(local_only, strict)), common.console())
 
 
 def register(app: typer.Typer) -> None:
