@@ -117,7 +117,9 @@ _IDENTIFIER = re.compile(
     r"^(?:[A-Z]?[a-z_.-]+|[a-z0-9]+(?:[_.-][a-z0-9]+)+|_?[A-Z0-9]+(?:_[A-Z0-9]+)+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|/[\w/.-]+"
     r"|(?:[A-Z][a-z]{2,}|[A-Z0-9]+)+|[^@\s]+@[^@\s]+\.[a-z]{2,})$"
 )
-_PLACEHOLDER_PASSWORDS = frozenset({"password", "passwd", "pass", "secret", "pwd", "token", "changeme", "x", "xxx"})
+_PLACEHOLDER_PASSWORDS = frozenset(
+    {"password", "passwd", "pass", "pw", "secret", "pwd", "token", "changeme", "x", "xxx"}
+)
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
