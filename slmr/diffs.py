@@ -87,7 +87,11 @@ def is_sensitive(path: str) -> bool:
 
 
 def looks_like_diff(text: str) -> bool:
-    return "\n+++ " in text and ("diff --git " in text or "\n--- " in text or text.startswith("--- "))
+    return (
+        text.startswith("diff ")
+        or "\ndiff --git " in text
+        or ("\n+++ " in text and ("\n--- " in text or text.startswith("--- ")))
+    )
 
 
 def _sections(lines: list[str]) -> list[tuple[int, int, list[str]]]:
