@@ -17,15 +17,21 @@ Pipes and files get the answer byte for byte: this is applied only when stdout i
 
 from __future__ import annotations
 
+import re
+
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "\u2421"  # ␡
 _TABLE: dict[int, str] = {code: pic for code, pic in _CONTROL_PICTURES.items() if code not in (0x09, 0x0A, 0x0D)}
 _TABLE.update({code: "\ufffd" for code in range(0x80, 0xA0)})
 _LONE_CR = "\u240d"  # ␍
+# searching in C first: most answers have no control character at all, and str.translate is slow on non-ASCII
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def visible(text: str) -> str:
     """``text`` with every control character but newline and tab made visible (stateless)."""
+    if not _NEEDS_WORK.search(text):
+        return text
     return text.replace("\r\n", "\n").translate(_TABLE).replace("\r", _LONE_CR)
 
 
@@ -42,6 +48,8 @@ class TerminalSanitizer:
         if chunk.endswith("\r"):
             chunk = chunk[:-1]
             self._held_cr = True
+        if not _NEEDS_WORK.search(chunk):
+            return chunk
         out = chunk.translate(_TABLE)
         # "\r\n" stays as it is (a line end); any other "\r" is shown, not obeyed
         return out.replace("\r\n", "\n\x00").replace("\r", _LONE_CR).replace("\n\x00", "\r\n")

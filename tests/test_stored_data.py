@@ -85,12 +85,13 @@ def test_api_key_never_in_error_messages(cli, fake_anthropic) -> None:
 
 def test_config_show_masks_keys_and_url_passwords(cli, monkeypatch) -> None:
     _, api_key = samples()["high-entropy-value"]
+    _, url_password = samples()["url-credentials"]
     monkeypatch.setenv("SLMR_LOCAL_API_KEY", api_key)
-    monkeypatch.setenv("SLMR_LOCAL_BASE_URL", "http://me:Zq81xLw7pQ@127.0.0.1:8080/v1")
+    monkeypatch.setenv("SLMR_LOCAL_BASE_URL", f"http://me:{url_password}@127.0.0.1:8080/v1")
     for args in (("config", "show"), ("config", "show", "--json")):
         result = cli(*args)
         assert result.exit_code == 0
-        assert api_key not in result.stdout and "Zq81xLw7pQ" not in result.stdout
+        assert api_key not in result.stdout and url_password not in result.stdout
         assert "****" in result.stdout
 
 
