@@ -16,7 +16,7 @@ import openai
 
 from slmr.backends import _sdk_errors
 from slmr.backends.base import ChatRequest, Response, Usage, estimate_tokens
-from slmr.errors import ConfigError, MissingKey
+from slmr.errors import CloudError, ConfigError, LocalBackendError, MissingKey
 
 if TYPE_CHECKING:
     from slmr.config import Settings
@@ -73,6 +73,7 @@ class OpenAIBackend:
     def _chunks(self, request: ChatRequest, response: Response) -> Iterator[str]:
         produced: list[str] = []
         reported = False
+        finished = False
         try:
             client = openai.OpenAI(
                 api_key=self.api_key,
@@ -86,6 +87,8 @@ class OpenAIBackend:
                     if text:
                         produced.append(text)
                         yield text
+                    if chunk.choices[0].finish_reason is not None:
+                        finished = True
                 if chunk.usage is not None:
                     reported = True
                     cached = getattr(chunk.usage.prompt_tokens_details, "cached_tokens", None)
@@ -104,6 +107,12 @@ class OpenAIBackend:
                 model=request.model,
                 local=self.local,
             ) from None
+        if not finished:
+            # a connection closed by a proxy or a dying server can look like a normal end of stream
+            failed = LocalBackendError if self.local else CloudError
+            raise failed(
+                f"the stream from {self.provider_label} at {self.where} ended before the answer was complete", "retry"
+            )
         if not reported:
             prompt = "\n".join(m.content for m in request.messages)
             response.usage = Usage(

@@ -85,7 +85,7 @@ class FakeAPI:
     def _handle(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
         self.requests.append(body)
-        self.headers.append(dict(request.headers))
+        self.headers.append({k.lower(): v for k, v in request.headers.items()})
         spec = self._replies.popleft() if self._replies else self.default
         if spec.delay_s:
             time.sleep(spec.delay_s)
