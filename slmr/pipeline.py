@@ -94,8 +94,9 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
         prompt_sha256=prompt_hash(prompt_text),
         project=project_name(),
     )
-    # buffer when the answer must be checked before anyone sees it
-    buffer = request.json or not console.stdout_is_tty
+    # Answers that are cleaned and checked are buffered off a terminal, so a pipe or file gets only an
+    # accepted answer; free-form answers (ask, create) stream everywhere.
+    buffer = request.json or (task.clean_output and not console.stdout_is_tty)
     cleaner = StreamCleaner(request.content) if task.clean_output else None
     produced: list[str] = []
     response: Response | None = None
@@ -167,13 +168,15 @@ def _check_json(answer: str) -> str:
 
 def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str, produced: list[str]) -> None:
     usage = response.usage if response is not None else None
-    if usage is not None and (usage.input_tokens is not None or usage.output_tokens is not None):
+    if usage is not None and usage.complete:
         record.input_tokens = usage.input_tokens
         record.output_tokens = usage.output_tokens
         record.tokens_estimated = usage.estimated
     elif produced or record.status == "interrupted":
-        # the stream ended before the server reported usage (Ctrl-C, a dropped connection)
-        record.input_tokens = estimate_tokens(prompt_text)
+        # the stream ended before the server reported final usage (Ctrl-C, a dropped connection):
+        # keep what it did report (Anthropic sends input tokens first) and estimate the rest
+        reported_input = usage.input_tokens if usage is not None else None
+        record.input_tokens = reported_input if reported_input is not None else estimate_tokens(prompt_text)
         record.output_tokens = estimate_tokens("".join(produced))
         record.tokens_estimated = True
 

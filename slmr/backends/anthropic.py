@@ -84,6 +84,7 @@ class AnthropicBackend:
                         usage.input_tokens = event.usage.input_tokens
                 elif event.type == "message_stop":
                     stopped = True
+                    usage.complete = True
         except anthropic.AnthropicError as exc:
             raise _sdk_errors.translate(
                 anthropic,

@@ -65,7 +65,9 @@ class OllamaBackend:
                     yield text
                 if part.done:
                     done = True
-                    response.usage = Usage(input_tokens=part.prompt_eval_count, output_tokens=part.eval_count)
+                    response.usage = Usage(
+                        input_tokens=part.prompt_eval_count, output_tokens=part.eval_count, complete=True
+                    )
         if not done:
             # a connection closed without the final line: the answer is incomplete
             raise LocalBackendError(

@@ -96,6 +96,7 @@ class OpenAIBackend:
                         input_tokens=chunk.usage.prompt_tokens,
                         output_tokens=chunk.usage.completion_tokens,
                         cache_read_tokens=cached,
+                        complete=True,
                     )
         except openai.OpenAIError as exc:
             raise _sdk_errors.translate(
@@ -119,6 +120,7 @@ class OpenAIBackend:
                 input_tokens=estimate_tokens(prompt),
                 output_tokens=estimate_tokens("".join(produced)),
                 estimated=True,
+                complete=True,
             )
 
     @property
