@@ -75,8 +75,18 @@ class BudgetSettings:
 
 @dataclass
 class HookSettings:
+    #: "apply" rewrites the message, "suggest" only shows the cleaned one, "off" does nothing
     mode: str = "apply"
+    #: the whole model call, start to finish; past it the message is kept as written
     timeout_s: float = 15.0
+    #: leave messages given with -m/-F alone (they were typed deliberately, often by scripts)
+    skip_message_flag: bool = False
+    #: also clean messages reused from a commit (-c, -C, --amend); off: they are left alone
+    clean_amend: bool = False
+    #: also clean merge and squash messages (git writes most of those itself)
+    clean_merge: bool = False
+    #: also clean during rebases, cherry-picks and reverts (off: history being replayed is left alone)
+    clean_rebase: bool = False
 
 
 @dataclass

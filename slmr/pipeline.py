@@ -17,7 +17,7 @@ from slmr.backends.base import Backend, ChatRequest, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
 from slmr.config import Settings, ledger_path
 from slmr.console import Console
-from slmr.errors import CheckFailed, SlmrError
+from slmr.errors import CheckFailed, SlmrError, TimedOut
 from slmr.ledger import CallRecord, Ledger, prompt_hash
 
 
@@ -33,6 +33,8 @@ class Request:
     force: str | None = None
     json: bool = False
     model: str | None = None
+    #: a deadline for the whole call, in seconds (the commit hook's ``hook.timeout_s``); None: none
+    timeout_s: float | None = None
 
 
 @dataclass
@@ -80,7 +82,7 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
         console.info(f"{route.route}{conf} ({route.decided_by}) → {backend.name} {model}")
 
     messages = task.messages(request.content, request.instruction, json=request.json)
-    chat = ChatRequest(messages=messages, model=model, json=request.json)
+    chat = ChatRequest(messages=messages, model=model, json=request.json, timeout_s=request.timeout_s)
     prompt_text = "\n".join(m.content for m in messages)
     record = CallRecord(
         command=request.command,
@@ -101,6 +103,7 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
     produced: list[str] = []
     response: Response | None = None
     started = time.perf_counter()
+    deadline = started + request.timeout_s if request.timeout_s else None
     spinner = console.spinner(f"{backend.name} {model}…")
     try:
         response = backend.stream(chat)
@@ -109,6 +112,8 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
                 record.ttft_ms = (time.perf_counter() - started) * 1000
                 spinner.stop()
             produced.append(chunk)
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TimedOut(f"{backend.name} {model} took longer than {request.timeout_s:g} s", "raise the timeout")
             if not buffer:
                 console.write(cleaner.feed(chunk) if cleaner else chunk)
         spinner.stop()
