@@ -6,6 +6,7 @@ starts the recorded Python with a clean environment. Nothing is mocked between g
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -158,11 +159,15 @@ def test_server_error(repo, fake_ollama):
 
 
 def test_slow_first_token_beyond_the_timeout(repo, fake_ollama, ledger_rows):
-    fake_ollama.reply("Fix the thing", delay_s=4)
+    delay = 3.0
+    started = time.monotonic()
+    fake_ollama.reply("Fix the thing", delay_s=delay)
     done = repo.commit("-m", "fix teh thing", env={"SLMR_HOOK_TIMEOUT_S": "1"})
     assert_kept(repo, done, "fix teh thing\n", "hook.timeout_s")
     [row] = ledger_rows()
     assert row["task"] == "commit-msg" and row["status"] == "error"
+    # the fake server answers one request at a time: let it finish the slow one before the next test
+    time.sleep(max(0.0, started + delay + 0.2 - time.monotonic()))
 
 
 def test_slow_stream_beyond_the_timeout(repo, fake_ollama, ledger_rows):

@@ -6,3 +6,7 @@
   the pipeline under a deadline, check the answer, and replace the file atomically, or keep it.
 - ``install``: install, uninstall and report the hook scripts, for one repository or globally.
 """
+
+#: where prepare-commit-msg leaves the message's source for commit-msg, in the worktree's git directory:
+#: one JSON object {"source": "message"|"template"|"merge"|"squash"|"commit"|"", "sha": str, "at": unix time}
+SOURCE_RECORD = "slmr-commit-source.json"

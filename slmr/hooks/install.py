@@ -26,7 +26,7 @@ from pathlib import Path
 
 from slmr import config
 from slmr.errors import UsageError
-from slmr.hooks import git
+from slmr.hooks import SOURCE_RECORD, git
 
 MARKER = "# slmr-hook v1"
 #: the hooks that do slmr's work: the first records where the message comes from, the second cleans it
@@ -136,7 +136,22 @@ if [ -n "$prev" ] && [ -f "$prev" ] && [ -x "$prev" ]; then
     "$prev" "$@" || exit $?
 fi
 
-# 2. slmr, by absolute path, in a clean minimal environment (GUI clients load no shell profile).
+{_slmr_step(name, env)}
+"""
+
+
+def _slmr_step(name: str, env: str) -> str:
+    if name == "prepare-commit-msg":
+        # Git tells only this hook where the message comes from, and runs it before the developer has
+        # written anything: record the source for commit-msg, in shell (no Python start-up per commit).
+        return f"""# 2. Record where the message comes from, for the commit-msg hook that cleans it once written.
+case "${{2:-}}" in message|template|merge|squash|commit) source=$2 ;; *) source= ;; esac
+case "${{3:-}}" in *[!A-Za-z0-9~^@{{}}./_-]*) sha= ;; *) sha=${{3:-}} ;; esac
+gitdir=$("$slmr_git" rev-parse --absolute-git-dir 2>/dev/null) || exit 0
+printf '{{"source": "%s", "sha": "%s", "at": %s}}\\n' "$source" "$sha" "$(date +%s)" \\
+    >"$gitdir/{SOURCE_RECORD}" 2>/dev/null || :
+exit 0"""
+    return f"""# 2. slmr, by absolute path, in a clean minimal environment (GUI clients load no shell profile).
 if [ ! -x "$slmr_python" ]; then
     echo "slmr: hook: $slmr_python is gone; commit message left as written (reinstall: slmr hook install)" >&2
     exit 0
@@ -144,8 +159,7 @@ fi
 env -i PATH="$slmr_path" \\
         {env} \\
     "$slmr_python" -I -m slmr hook run --stage "$slmr_hook" -- "$@" </dev/null || :
-exit 0
-"""
+exit 0"""
 
 
 def shim_script(name: str, chain: str | None) -> str:
@@ -212,7 +226,8 @@ def install_repo(python: str | None = None, cwd: Path | None = None) -> list[str
     if top and _inside(hooks, Path(top)) and not (common and _inside(hooks, Path(common))):
         raise UsageError(
             f"core.hooksPath points inside the working tree ({hooks}); installing there would change tracked files",
-            f'add `{shlex.quote(python or sys.executable)} -m slmr hook run "$1"` to {hooks}/commit-msg instead',
+            f'call `{shlex.quote(python or sys.executable)} -m slmr hook run --stage NAME -- "$@"` from '
+            f"{hooks}/prepare-commit-msg and {hooks}/commit-msg (NAME: the hook's name) instead",
         )
     hooks.mkdir(parents=True, exist_ok=True)
     python = python or sys.executable

@@ -21,6 +21,7 @@ RECOGNIZED_TRAILER_PREFIXES = ("Signed-off-by: ", "(cherry picked from commit ",
 _TRAILER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*[ \t]*(?::|[ \t]#)")
 #: the subjects ``git rebase --autosquash`` matches; changing them breaks the rebase
 AUTOSQUASH_PREFIXES = ("fixup! ", "squash! ", "amend! ")
+ASCII_SPACE = " \t\n\v\f\r"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,21 @@ class Unparseable(ValueError):
     """The message has a shape slmr will not rewrite (e.g. comment lines inside the prose)."""
 
 
+def _blank(line: str) -> bool:
+    """Blank as git sees it: ASCII whitespace only."""
+    return not line.strip(ASCII_SPACE)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split at "\n" only: git knows no other line break (str.splitlines
+    would also split at U+2028, form feeds and the like)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
 def normalize(text: str) -> str:
     """Subject, one blank line, body; no trailing blank lines; ends with one newline."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").strip("\n").split("\n")]
@@ -86,14 +102,15 @@ def comment_string(configured: str | None, content: str) -> str:
     if configured != "auto":
         return configured
     # git picked the character before it wrote its own comment lines; find one of those first
-    for line in content.splitlines():
+    for line in content.split("\n"):
+        line = line.removesuffix("\r")
         for c in AUTO_COMMENT_CANDIDATES:
             if line == f"{c} {SCISSORS_BODY}" or line.startswith(f"{c} Please enter the commit message"):
                 return c
     # otherwise replay git's choice on the text: '#' unless present, then the first unused line start
     if "#" not in content:
         return "#"
-    used = {line[:1] for line in content.splitlines() if line}
+    used = {line[:1] for line in content.split("\n") if line}
     for c in AUTO_COMMENT_CANDIDATES:
         if c not in used:
             return c
@@ -102,7 +119,7 @@ def comment_string(configured: str | None, content: str) -> str:
 
 def parse(content: str, comment: str = "#") -> CommitMessage:
     newline = "\r\n" if "\r\n" in content else "\n"
-    lines = content.splitlines(keepends=True)
+    lines = split_lines(content)
     scissors = f"{comment} {SCISSORS_BODY}"
     cut = next((i for i, line in enumerate(lines) if line.rstrip("\r\n") == scissors), len(lines))
     head, tail = lines[:cut], lines[cut:]
@@ -110,8 +127,7 @@ def parse(content: str, comment: str = "#") -> CommitMessage:
     def is_comment(line: str) -> bool:
         return line.startswith(comment)
 
-    def is_blank(line: str) -> bool:
-        return not line.strip()
+    is_blank = _blank
 
     content_at = [i for i, line in enumerate(head) if not is_comment(line) and not is_blank(line)]
     if not content_at:
@@ -144,13 +160,13 @@ def trailer_block_start(lines: list[str]) -> int:
     its lines are trailers (or continuations), or when it holds a recognized trailer and at least
     a quarter of its lines are trailers.
     """
-    end_of_title = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    end_of_title = next((i for i, line in enumerate(lines) if _blank(line)), len(lines))
     trailer_lines = non_trailer_lines = possible_continuations = 0
     recognized = False
     start = len(lines)
     for i in range(len(lines) - 1, end_of_title - 1, -1):
         line = lines[i].rstrip("\r\n")
-        if not line.strip():
+        if _blank(line):
             if trailer_lines or non_trailer_lines or possible_continuations:
                 break
             continue
@@ -173,8 +189,8 @@ def trailer_block_start(lines: list[str]) -> int:
 
 def trailer_lines(text: str) -> list[str]:
     """The trailer lines of a whole message (``subject\\n\\nbody\\n\\ntrailers``), for comparison."""
-    lines = text.splitlines(keepends=True)
-    return [line.rstrip("\r\n") for line in lines[trailer_block_start(lines) :] if line.strip()]
+    lines = split_lines(text)
+    return [line.rstrip("\r\n") for line in lines[trailer_block_start(lines) :] if not _blank(line)]
 
 
 def is_autosquash(subject: str) -> bool:

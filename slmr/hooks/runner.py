@@ -28,9 +28,8 @@ from slmr import cleanup, pipeline
 from slmr.config import Settings
 from slmr.console import Console
 from slmr.errors import SlmrError
-from slmr.hooks import git, message
+from slmr.hooks import SOURCE_RECORD, git, message
 
-STATE_FILE = "slmr-commit-source.json"
 #: a record older than this is from a commit that never reached commit-msg (--no-verify, an abort)
 STATE_MAX_AGE_S = 24 * 3600
 #: extra seconds the watchdog allows past hook.timeout_s, so the pipeline can record the call itself
@@ -202,7 +201,7 @@ def _template_untouched(msg: message.CommitMessage, comment: str) -> bool:
 
 def _state_path() -> Path | None:
     gitdir = git.git_dir()
-    return gitdir / STATE_FILE if gitdir is not None else None
+    return gitdir / SOURCE_RECORD if gitdir is not None else None
 
 
 def record_source(source: str | None, sha: str | None) -> None:
@@ -227,7 +226,7 @@ def take_source() -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(data, dict) or time.time() - float(data.get("at") or 0) > STATE_MAX_AGE_S:
         return None, None
-    return data.get("source"), data.get("sha")
+    return data.get("source") or None, data.get("sha") or None
 
 
 # --- the model call ------------------------------------------------------------------------------
@@ -281,7 +280,7 @@ def check_answer(original: str, answer: str, comment: str = "#") -> str | None:
     stripped = answer.strip()
     if not stripped:
         return "the model returned an empty answer"
-    if any(line.startswith(comment) for line in stripped.splitlines()):
+    if any(line.startswith(comment) for line in stripped.split("\n")):
         return f"the model's answer contains comment lines (starting with {comment!r}), which git would drop"
     first = stripped.split("\n", 1)[0]
     if _PREAMBLE.match(first) or cleanup.PREAMBLE.match(first):
