@@ -6,6 +6,9 @@ starts the recorded Python with a clean environment. Nothing is mocked between g
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -124,6 +127,23 @@ def test_runs_without_the_shell_profile(repo, fake_ollama):
     fake_ollama.reply("Update the README")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": "/nonexistent", "VIRTUAL_ENV": "/nonexistent"}
     done = repo.commit("-m", "update readme", env=env)
+    assert done.returncode == 0, done.stderr
+    assert repo.last_message() == "Update the README\n"
+
+
+def test_the_hook_does_not_inherit_the_callers_environment(repo, fake_ollama):
+    """A proxy variable breaks a plain slmr call to the local server; the hook never sees it."""
+    proxy = {"HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9", "NO_PROXY": ""}
+    plain = subprocess.run(
+        [sys.executable, "-m", "slmr", "rewrite"],
+        input=b"teh text\n",
+        capture_output=True,
+        env={**os.environ, **proxy},
+        timeout=60,
+    )
+    assert plain.returncode == 3, plain.stderr  # the proxy is really in the way
+    fake_ollama.reply("Update the README")
+    done = repo.commit("-m", "update readme", env=proxy)
     assert done.returncode == 0, done.stderr
     assert repo.last_message() == "Update the README\n"
 

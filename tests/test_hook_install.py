@@ -118,7 +118,7 @@ def test_the_script_names_the_interpreter_and_cleans_the_environment(repo, cli):
     script = (repo.hooks / "commit-msg").read_text()
     assert hooks.recorded_python(repo.hooks / "commit-msg") == sys.executable
     assert "env -i" in script
-    assert " -I -m slmr hook run" in script
+    assert '"$slmr_python" -I -m slmr.hooks --stage "$slmr_hook" -- "$@"' in script
 
 
 def test_a_vanished_interpreter_never_blocks(repo, cli, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -258,3 +260,22 @@ def test_commit_msg_when_ollama_is_down(repo, cli):
     done = cli("commit-msg")
     assert done.exit_code == 3
     assert done.stdout == ""
+
+
+def test_the_two_stages_pass_the_source_along(repo, cli, fake_ollama):
+    """For hook managers (husky, pre-commit) that call slmr from their own scripts."""
+    path = repo.path / "MSG"
+    path.write_text("merge teh branch\n")
+    assert cli("hook", "run", "--stage", "prepare-commit-msg", str(path), "merge").exit_code == 0
+    assert (repo.path / ".git" / "slmr-commit-source.json").exists()
+    done = cli("hook", "run", "--stage", "commit-msg", str(path))
+    assert done.exit_code == 0
+    assert path.read_text() == "merge teh branch\n"
+    assert fake_ollama.requests == []
+    assert not (repo.path / ".git" / "slmr-commit-source.json").exists()
+
+
+def test_hook_entry_point_without_arguments_exits_0(slmr_env):
+    done = subprocess.run([sys.executable, "-I", "-m", "slmr.hooks"], capture_output=True, env=slmr_env, timeout=60)
+    assert done.returncode == 0
+    assert b"no commit-message file given" in done.stderr

@@ -158,7 +158,7 @@ if [ ! -x "$slmr_python" ]; then
 fi
 env -i PATH="$slmr_path" \\
         {env} \\
-    "$slmr_python" -I -m slmr hook run --stage "$slmr_hook" -- "$@" </dev/null || :
+    "$slmr_python" -I -m slmr.hooks --stage "$slmr_hook" -- "$@" </dev/null || :
 exit 0"""
 
 

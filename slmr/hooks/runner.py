@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from slmr import cleanup, pipeline
+from slmr import cleanup
 from slmr.config import Settings
 from slmr.console import Console
 from slmr.errors import SlmrError
@@ -239,6 +239,8 @@ def clean_text(text: str, settings: Settings) -> str:
     it between chunks (so the call is recorded in the ledger either way), and a watchdog thread
     stops waiting for anything the two miss (a hung DNS lookup, a stuck import).
     """
+    from slmr import pipeline  # here, so hooks that skip the message never load the pipeline
+
     timeout = settings.hook.timeout_s
     request = pipeline.Request(command="hook", task="commit-msg", content=text, force="local", timeout_s=timeout)
     quiet = Console(stdout=io.StringIO(), stderr=io.StringIO())
