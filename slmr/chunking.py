@@ -114,7 +114,8 @@ def split(text: str, budget: int, count: Callable[[str], int], *, hard: bool) ->
             for part in _hard_split(piece, budget, count):
                 if not add(part, count(part)):
                     close()
-                    add(part, count(part))
+                    if not add(part, count(part)):  # never drop text, even if the estimate misjudged it
+                        chunks.append(part)
     close()
     return chunks
 
@@ -130,10 +131,16 @@ def _hard_split(piece: str, budget: int, count: Callable[[str], int]) -> list[st
             parts.append(cur)
             cur = ""
         while count(line) > budget:
-            # one enormous line: cut it at a space near the budget's character length
-            size = max(1, len(line) * budget // max(1, count(line)))
-            cut = line.rfind(" ", 0, size)
-            cut = cut + 1 if cut > size // 2 else size
+            # one enormous line: the longest prefix within the budget, cut at a space when one is near
+            lo, hi = 1, len(line)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if count(line[:mid]) <= budget:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            space = line.rfind(" ", 0, lo)
+            cut = space + 1 if space > lo // 2 else lo
             parts.append(line[:cut])
             line = line[cut:]
         cur = line

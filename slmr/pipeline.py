@@ -141,6 +141,8 @@ class _Run:
         self.chunks = 1
         self.final_backend = ""
         self.final_model = ""
+        #: the text the last streamed attempt wrote to the terminal
+        self.last_shown = ""
 
     # --- the request ---------------------------------------------------------------------------
     def execute(self) -> Outcome:
@@ -264,8 +266,9 @@ class _Run:
             piece = Piece(part, instruction, "section", final=i == n, label=f"section {i}/{n}: ")
             out.append(self._cascade(piece, window))
             if self.live:
-                gap = part[len(part.rstrip()) :]
-                self.console.write(gap[1:] if gap.startswith("\n") else gap)
+                # what streamed ended with its own whitespace; add what the original gap has beyond it
+                gap, shown = part[len(part.rstrip()) :], self.last_shown
+                self.console.write(gap[len(shown) - len(shown.rstrip()) :])
         return chunking.reassemble(parts, out)
 
     # --- one piece: local, retry, escalate -----------------------------------------------------
@@ -411,8 +414,10 @@ class _Run:
             if show:
                 shown.append(cleaner.finish() if cleaner else "")
                 self.console.write(shown[-1])
-                if "".join(shown) and not "".join(shown).endswith("\n"):
+                self.last_shown = "".join(shown)
+                if self.last_shown and not self.last_shown.endswith("\n"):
                     self.console.write("\n")
+                    self.last_shown += "\n"
             answer = _final_text(produced, piece.content, cleaner)
             verdict = checks.check(self.task.name, piece.content, answer, json_mode=self.json, schema=self.schema)
             usage = response.usage

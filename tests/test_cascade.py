@@ -202,7 +202,9 @@ def test_a_truncated_prompt_is_not_trusted_retried_with_a_bigger_window(cli, fak
     assert fake_ollama.requests[0]["messages"] == fake_ollama.requests[1]["messages"]
 
 
-def test_a_truncation_at_the_ceiling_is_escalated_never_printed(cli, fake_ollama, fake_anthropic, escalate, monkeypatch):
+def test_a_truncation_at_the_ceiling_is_escalated_never_printed(
+    cli, fake_ollama, fake_anthropic, escalate, monkeypatch
+):
     monkeypatch.setenv("SLMR_LOCAL_NUM_CTX_MAX", "8192")
     text = "The cache is stale after each deploy. " * 450  # ~17,000 characters: fits 8192 with its summary
     fake_ollama.always("The cache goes stale.", input_tokens=4098)  # 8192 // 2 + 2: Ollama's own truncation

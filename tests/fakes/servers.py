@@ -114,9 +114,7 @@ class FakeAPI:
             spec = replace(spec, text=spec.respond(body))
         # an exception raised by the body iterator (DropConnection) makes the server close the
         # connection without the final chunk: the client sees a stream cut off mid-answer
-        return Response(
-            self.stream(body, spec), mimetype=self.mimetype, direct_passthrough=True, headers=spec.headers
-        )
+        return Response(self.stream(body, spec), mimetype=self.mimetype, direct_passthrough=True, headers=spec.headers)
 
     def _pace(self, spec: Reply, index: int) -> None:
         if spec.drop_after is not None and index >= spec.drop_after:
