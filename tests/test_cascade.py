@@ -228,3 +228,16 @@ def test_a_realistic_server_count_raises_no_false_alarm(cli, fake_ollama):
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     assert len(fake_ollama.requests) == 1
+
+
+def test_spend_reports_the_escalation_rate(cli, fake_ollama, fake_anthropic, escalate):
+    escalate("auto")
+    fake_ollama.reply(CHATTY, times=2)
+    fake_anthropic.reply(GOOD)
+    assert cli("rewrite", input=NOTES).exit_code == 0  # escalated
+    fake_ollama.reply(GOOD)
+    assert cli("rewrite", input=NOTES).exit_code == 0  # accepted locally
+    report = json.loads(cli("spend", "--json").stdout)
+    assert (report["calls"], report["escalations"], report["escalation_rate"]) == (4, 1, 0.5)
+    text = cli("spend").stdout
+    assert "escalated to the frontier model: 1 of 2 local answers (50%)" in text
