@@ -27,13 +27,13 @@ from pathlib import Path
 from slmr import cleanup
 from slmr.config import Settings
 from slmr.console import Console
-from slmr.errors import SlmrError
+from slmr.errors import CheckFailed, SlmrError
 from slmr.hooks import SOURCE_RECORD, git, message
 
 #: a record older than this is from a commit that never reached commit-msg (--no-verify, an abort)
 STATE_MAX_AGE_S = 24 * 3600
 #: extra seconds the watchdog allows past hook.timeout_s, so the pipeline can record the call itself
-WATCHDOG_GRACE_S = 1.5
+WATCHDOG_GRACE_S = 2.0
 #: how much longer than the input an answer may be before it looks invented
 GROWTH_FACTOR = 1.5
 GROWTH_SLACK = 40
@@ -242,7 +242,9 @@ def clean_text(text: str, settings: Settings) -> str:
     from slmr import pipeline  # here, so hooks that skip the message never load the pipeline
 
     timeout = settings.hook.timeout_s
-    request = pipeline.Request(command="hook", task="commit-msg", content=text, force="local", timeout_s=timeout)
+    request = pipeline.Request(
+        command="hook", task="commit-msg", content=text, force="local", timeout_s=timeout, remember=False
+    )
     quiet = Console(stdout=io.StringIO(), stderr=io.StringIO())
     box: dict[str, object] = {}
 
@@ -270,7 +272,9 @@ def clean_text(text: str, settings: Settings) -> str:
 
 def _plain(error: SlmrError) -> str:
     if error.kind == "timeout" or "did not answer in time" in error.message:
-        return f"the local model did not finish within hook.timeout_s ({error.message})"
+        return f"the local model did not finish within hook.timeout_s ({error.message.rstrip('. ')})"
+    if isinstance(error, CheckFailed):
+        return error.message.rstrip(". ")  # its hint is about --local/--cloud flags the hook does not have
     return error.one_line().rstrip(".")
 
 

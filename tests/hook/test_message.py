@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slmr.hooks import message
-from tests.gitrepo import make_repo
+from tests.hook.gitrepo import make_repo
 
 GIT_PART = (
     "\n"

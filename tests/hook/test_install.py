@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from slmr.hooks import install as hooks
-from tests.gitrepo import Repo, make_repo, write_hook
+from tests.hook.gitrepo import Repo, make_repo, write_hook
 
 
 @pytest.fixture
