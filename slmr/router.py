@@ -39,6 +39,8 @@ _CODE_STARTS = (
     "update ", "create table", "alter table", "with ", "@app.", "async ", "await ", "try:", "except", "elif ",
 )  # fmt: skip
 _CODE_ENDS = (";", "{", "}", "):", "=>", "*/")
+#: Python-style block openers ("for item in items:"); prose rarely starts so and ends in a colon
+_BLOCK_STARTS = ("for ", "if ", "else", "elif ", "while ", "with ", "try", "except", "finally")
 _TRACE_STARTS = ('file "', "panic: ", "error[", "goroutine ", "traceback (most recent call last)")
 _LOG_LEVELS = ("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "CRITICAL", "TRACE")
 _MONTHS = ("Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec ")
@@ -83,7 +85,13 @@ def shape(text: str) -> Shape:
         head = stripped.split(":", 1)[0]
         if head.endswith(("Error", "Exception")) and " " not in head:
             trace = True
-        if low.startswith(_CODE_STARTS) or stripped.endswith(_CODE_ENDS) or " := " in stripped or " => " in stripped:
+        if (
+            low.startswith(_CODE_STARTS)
+            or stripped.endswith(_CODE_ENDS)
+            or (stripped[-1] == ":" and low.startswith(_BLOCK_STARTS))
+            or " := " in stripped
+            or " => " in stripped
+        ):
             code += 1
         if (
             stripped[0] == "["
