@@ -156,7 +156,7 @@ def split(prompt: str, content: str = "") -> Parts:
             instruction, supplied = rest[-1], "\n\n".join(paragraphs[:-1])
     else:
         instruction, supplied = first, ""
-    if not supplied:
+    if not supplied and len(instruction) <= cues.MAX_SCAN:
         inline = _INLINE.match(instruction)
         if inline and "://" not in instruction:
             instruction, supplied = inline.group(1), inline.group(2)
