@@ -58,12 +58,13 @@ def eval_command(
     split: SplitOption = Split.all,
     json: common.Json = False,
 ) -> None:
-    """Measure the router on labelled prompts: accuracy, per-label precision/recall, the create→reshape
-    miss rate, a reliability table, and the threshold that keeps misses under --max-miss.
+    """Measure the router on labelled prompts: accuracy, precision/recall, miss rate, reliability.
 
-    Lines that are not JSON objects with a string "prompt" and a "label" of reshape or create are
-    reported on stderr with their line number and skipped; the figures cover the rest, and the
-    exit code is then 2.
+    The create→reshape miss rate is the share of create prompts the router would send to the local model;
+    --max-miss finds the highest threshold that keeps it under the target.
+
+    Bad lines (not a JSON object with a string "prompt" and a reshape/create "label") are reported on stderr
+    with their line number and skipped; the figures cover the rest, and the exit code is then 2.
 
     Examples:
 
