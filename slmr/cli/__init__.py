@@ -50,9 +50,10 @@ def _root(
 def _register() -> None:
     from slmr.cli import config as config_cmd
     from slmr.cli import eval as eval_cmd
-    from slmr.cli import route, run, spend
+    from slmr.cli import redo, route, run, spend
 
     run.register(app)
+    redo.register(app)
     route.register(app)
     eval_cmd.register(app)
     spend.register(app)
