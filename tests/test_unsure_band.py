@@ -62,6 +62,7 @@ def test_judge_says_reshape_and_the_local_model_answers(cli, fake_ollama, fake_a
     judged, answered = ledger_rows()
     assert (judged["command"], judged["task"], judged["backend"], judged["status"]) == ("ask", "judge", "ollama", "ok")
     assert (judged["input_tokens"], judged["output_tokens"]) == (120, 1)
+    assert (judged["attempt"], judged["final"]) == ("judge", 0)  # an aid to routing, not a piece of work
     assert judged["cost_usd"] == 0.0  # local: free, and what the frontier model would have cost is kept
     assert judged["baseline_cost_usd"] > 0
     assert (answered["task"], answered["decided_by"], answered["route"]) == ("ask", "judge", "reshape")
