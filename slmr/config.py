@@ -68,11 +68,14 @@ class CloudSettings:
 
 @dataclass
 class RouterSettings:
-    #: P(create) at or above this goes to the frontier model
-    threshold: float = 0.5
+    #: P(create) at or above this goes to the frontier model; unset means the fitted default in router.json
+    threshold: float | None = None
     #: half-width of the unsure band around the threshold, where ``unsure_policy`` decides
-    unsure_margin: float = 0.0
+    unsure_margin: float = 0.05
+    #: in the unsure band: "cloud" (escalate), "local", or "judge" (the local model answers reshape/create)
     unsure_policy: str = "cloud"
+    #: the local model's usable context window in tokens; longer inputs route to create (unset: 8192)
+    context_tokens: int | None = None
 
 
 @dataclass

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from slmr import backends, checks, chunking, context, lastrun, pricing, router, tasks
+from slmr import backends, checks, chunking, context, judge, lastrun, pricing, router, tasks
 from slmr.backends.base import Backend, ChatRequest, Message, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
 from slmr.config import Settings, ledger_path
@@ -61,7 +61,7 @@ class Request:
 @dataclass
 class Route:
     route: str  # "reshape" | "create"
-    decided_by: str  # "flag" | "task" | "router" | "policy"
+    decided_by: str  # "flag" | "task" | "router" | "policy" | "judge"
     confidence: float | None
     local: bool
     reasons: list[str]
@@ -100,15 +100,81 @@ class Attempt:
     truncated: bool = False
 
 
-def choose_route(request: Request, settings: Settings) -> Route:
+def choose_route(
+    request: Request, settings: Settings, console: Console | None = None, ledger_file: Path | None = None
+) -> Route:
     task = tasks.get(request.task)
     if request.force in ("local", "cloud"):
         local = request.force == "local"
         return Route(tasks.RESHAPE if local else tasks.CREATE, "flag", None, local, [f"--{request.force}"])
     if task.kind is not None:
         return Route(task.kind, "task", None, task.kind == tasks.RESHAPE, [f"task {task.name}"])
-    decision = router.decide(request.instruction or "", request.content, threshold=settings.router.threshold)
+    decision = router.decide(
+        request.instruction or "",
+        request.content,
+        threshold=settings.router.threshold,
+        context_tokens=settings.router.context_tokens,
+    )
+    if decision.unsure(settings.router.unsure_margin):
+        return _unsure(decision, request, settings, console or Console(), ledger_file)
     return Route(decision.route, "router", decision.confidence, decision.route == tasks.RESHAPE, decision.reasons)
+
+
+def _unsure(
+    decision: router.Decision, request: Request, settings: Settings, console: Console, ledger_file: Path | None
+) -> Route:
+    """Near the threshold the router's guess is a coin flip: the configured unsure policy decides."""
+    policy = settings.router.unsure_policy
+    note = f"unsure (P(create) {decision.p_create:.2f}): {policy} policy"
+    decided_by = "policy"
+    if policy == "judge":
+        said = _judge(request, settings, console, ledger_file)
+        policy, decided_by = (said, "judge") if said else ("create", "policy")
+        note += f": the local model said {said}" if said else ": no clear answer from the local model, so cloud"
+    route = tasks.RESHAPE if policy in ("local", tasks.RESHAPE) else tasks.CREATE
+    confidence = decision.p_create if route == tasks.CREATE else 1.0 - decision.p_create
+    return Route(route, decided_by, confidence, route == tasks.RESHAPE, [*decision.reasons, note])
+
+
+def _judge(request: Request, settings: Settings, console: Console, ledger_file: Path | None) -> str | None:
+    """Ask the local model reshape-or-create; the call is recorded like any other. None if it cannot say."""
+    backend = backends.local_backend(settings)
+    chat = judge.request(request.instruction or "", request.content, settings.local.model)
+    prompt_text = "\n".join(m.content for m in chat.messages)
+    record = CallRecord(
+        command=request.command,
+        task="judge",
+        route=tasks.RESHAPE,
+        decided_by="policy",
+        backend=backend.name,
+        model=chat.model,
+        status="error",
+        prompt_sha256=prompt_hash(prompt_text),
+        project=project_name(),
+        # an aid to routing, not an answer: never the final call of a piece of work
+        final=False,
+        attempt="judge",
+    )
+    produced: list[str] = []
+    response: Response | None = None
+    started = time.perf_counter()
+    try:
+        response = backend.stream(chat)
+        produced.extend(response)
+        record.status = "ok"
+    except KeyboardInterrupt:
+        record.status = record.error_kind = "interrupted"
+        raise
+    except SlmrError as exc:
+        record.error_kind = exc.kind
+        console.warn(f"the local judge could not answer ({exc.one_line()}); escalating to the frontier model")
+        return None
+    finally:
+        record.latency_ms = (time.perf_counter() - started) * 1000
+        _fill_usage(record, response, prompt_text, produced)
+        _fill_costs(record, settings)
+        save(record, console, ledger_file)
+    return judge.verdict("".join(produced))
 
 
 def pick_backend(route: Route, settings: Settings) -> tuple[Backend, str]:
@@ -130,7 +196,7 @@ class _Run:
         self.console = console
         self.ledger_file = ledger_file
         self.task = tasks.get(request.task)
-        self.route = choose_route(request, settings)
+        self.route = choose_route(request, settings, console, ledger_file)
         self.schema = request.schema
         self.json = request.json or request.schema is not None
         # Answers that are cleaned and checked are buffered off a terminal, so a pipe or file gets only
