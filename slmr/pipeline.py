@@ -7,18 +7,17 @@ Commands build a ``Request`` and call ``run``; everything between the command li
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from slmr import backends, pricing, router, tasks
+from slmr import backends, budget, pricing, router, tasks
 from slmr.backends.base import Backend, ChatRequest, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
 from slmr.config import Settings, ledger_path
 from slmr.console import Console
 from slmr.errors import CheckFailed, SlmrError
-from slmr.ledger import CallRecord, Ledger, prompt_hash
+from slmr.ledger import CallRecord, prompt_hash, record_safely
 
 
 @dataclass
@@ -101,6 +100,8 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
     produced: list[str] = []
     response: Response | None = None
     started = time.perf_counter()
+    if not backend.local:
+        budget.check(settings, console, backend.name, model, prompt_text, ledger_file=ledger_file)
     spinner = console.spinner(f"{backend.name} {model}…")
     try:
         response = backend.stream(chat)
@@ -171,6 +172,8 @@ def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str,
     if usage is not None and usage.complete:
         record.input_tokens = usage.input_tokens
         record.output_tokens = usage.output_tokens
+        record.cache_read_tokens = usage.cache_read_tokens
+        record.cache_write_tokens = usage.cache_write_tokens
         record.tokens_estimated = usage.estimated
     elif produced or record.status == "interrupted":
         # the stream ended before the server reported final usage (Ctrl-C, a dropped connection):
@@ -182,28 +185,33 @@ def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str,
 
 
 def _fill_costs(record: CallRecord, settings: Settings) -> None:
-    record.cost_usd = pricing.cost(
-        record.model, record.backend, record.input_tokens, record.output_tokens, settings.prices
-    )
+    # the baseline: the same tokens, cache reads and writes included, on the configured frontier model
     record.baseline_model = settings.cloud.resolved_model()
-    record.baseline_cost_usd = pricing.cost(
-        record.baseline_model,
-        settings.cloud.provider,
-        record.input_tokens,
-        record.output_tokens,
-        settings.prices,
-    )
+    for target, model, backend in (
+        ("cost_usd", record.model, record.backend),
+        ("baseline_cost_usd", record.baseline_model, settings.cloud.provider),
+    ):
+        value = pricing.cost(
+            model,
+            backend,
+            record.input_tokens,
+            record.output_tokens,
+            settings.prices,
+            cache_read_tokens=record.cache_read_tokens,
+            cache_write_tokens=record.cache_write_tokens,
+            energy_usd_per_1k=settings.local.energy_usd_per_1k_tokens,
+        )
+        setattr(record, target, value)
 
 
 def save(record: CallRecord, console: Console, ledger_file: Path | None = None) -> int | None:
-    """Record a call; a broken ledger warns but never stops the user's work."""
+    """Record a call; a broken ledger warns in one line but never stops the user's work."""
     path = ledger_file or ledger_path()
-    try:
-        with Ledger(path) as ledger:
-            return ledger.record(record)
-    except (sqlite3.Error, OSError) as exc:
-        console.warn(f"could not record this call in the ledger {path}: {exc}")
-        return None
+    saved = record_safely(path, record)
+    if saved.problem:
+        where = f"; saved to {saved.fallback}, merged back on the next healthy run" if saved.fallback else ""
+        console.warn(f"ledger {path} unusable ({saved.problem}){where}")
+    return saved.call_id
 
 
 def project_name(start: Path | None = None) -> str | None:

@@ -49,11 +49,13 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
-    from slmr.cli import route, run, spend
+    from slmr.cli import log, prices, route, run, spend
 
     run.register(app)
     route.register(app)
     spend.register(app)
+    log.register(app)
+    prices.register(app)
     config_cmd.register(app)
 
 
