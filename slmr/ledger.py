@@ -16,7 +16,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,105 +128,110 @@ _ROLLUP_SUMS: tuple[tuple[str, str], ...] = (
     ("escalated_calls", "0"),
     ("latency_n", "n.latency_ms IS NOT NULL"),
 )
-ROLLUP_KEYS = ("bucket", "backend", "model", "task", "route", "project", "baseline_model")
+#: Two rollups, kept by triggers on every insert so they cannot drift from ``calls``:
+#: - ``rollup_time``: per quarter hour and backend, for totals and for grouping by local day/week/month;
+#: - ``rollup_keys``: per UTC day and (backend, model, task, route, project, baseline model), for grouping by
+#:   those keys; a period that starts or ends inside a UTC day adds that part from ``calls`` directly.
+ROLLUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "rollup_time": (("bucket", _BUCKET), ("backend", "{t}.backend")),
+    "rollup_keys": (
+        ("day", "substr({t}.ts_utc, 1, 10)"),
+        ("backend", "{t}.backend"),
+        ("model", "{t}.model"),
+        ("task", "{t}.task"),
+        ("route", "{t}.route"),
+        ("project", "coalesce({t}.project, '')"),
+        ("baseline_model", "coalesce({t}.baseline_model, '')"),
+    ),
+}
+#: what ``Ledger.rollup`` can group by
+GROUP_KEYS = ("backend", "model", "task", "route", "project", "baseline_model")
 
 
-def _rollup_key_values(t: str) -> str:
-    return ", ".join(
-        (
-            _BUCKET.format(t=t),
-            f"{t}.backend",
-            f"{t}.model",
-            f"{t}.task",
-            f"{t}.route",
-            f"coalesce({t}.project, '')",
-            f"coalesce({t}.baseline_model, '')",
-        )
-    )
+def _keys(table: str, t: str) -> list[tuple[str, str]]:
+    return [(name, expr.format(t=t)) for name, expr in ROLLUPS[table]]
 
 
-def _m002_cache_tokens_and_rollup(db: sqlite3.Connection) -> None:
-    """Prompt-cache token columns, and a rollup that keeps `slmr spend` fast on millions of calls.
-
-    The rollup holds sums per quarter hour and per (backend, model, task, route, project, baseline
-    model); triggers keep it in step with every insert, whoever makes it, so it cannot drift.
-    """
+def _m002_cache_tokens_and_rollups(db: sqlite3.Connection) -> None:
+    """Prompt-cache token columns, and the rollups that keep `slmr spend` fast on millions of calls."""
     db.execute("ALTER TABLE calls ADD COLUMN cache_read_tokens INTEGER")
     db.execute("ALTER TABLE calls ADD COLUMN cache_write_tokens INTEGER")
     db.execute("CREATE INDEX calls_parent ON calls(parent_id) WHERE parent_id IS NOT NULL")
     # percentiles walk this index in latency order instead of sorting the table
     db.execute("CREATE INDEX calls_latency ON calls(backend, latency_ms, ts_utc) WHERE latency_ms IS NOT NULL")
-    sums = ",\n".join(
-        f"{name} {'REAL NOT NULL DEFAULT 0.0' if name.endswith('usd') else 'INTEGER NOT NULL DEFAULT 0'}"
-        for name, _ in _ROLLUP_SUMS
-    )
-    db.execute(
-        f"""
-        CREATE TABLE rollup (
-            bucket TEXT NOT NULL,
-            backend TEXT NOT NULL,
-            model TEXT NOT NULL,
-            task TEXT NOT NULL,
-            route TEXT NOT NULL,
-            project TEXT NOT NULL,
-            baseline_model TEXT NOT NULL,
-            {sums},
-            PRIMARY KEY ({", ".join(ROLLUP_KEYS)})
-        ) WITHOUT ROWID
-        """
-    )
-    columns = ", ".join((*ROLLUP_KEYS, *(name for name, _ in _ROLLUP_SUMS)))
-    db.execute(
-        f"""
-        INSERT INTO rollup ({columns})
-        SELECT {_rollup_key_values("n")}, {", ".join(f"sum({expr})" for _, expr in _ROLLUP_SUMS)}
-        FROM calls AS n GROUP BY {", ".join(str(i + 1) for i in range(len(ROLLUP_KEYS)))}
-        """
-    )
-    updates = ", ".join(f"{name} = {name} + excluded.{name}" for name, _ in _ROLLUP_SUMS)
-    values = re.sub(r"\bn\.", "NEW.", ", ".join(expr for _, expr in _ROLLUP_SUMS))
-    db.execute(
-        f"""
-        CREATE TRIGGER calls_rollup AFTER INSERT ON calls BEGIN
-            INSERT INTO rollup ({columns})
-            VALUES ({_rollup_key_values("NEW")}, {values})
-            ON CONFLICT ({", ".join(ROLLUP_KEYS)}) DO UPDATE SET {updates};
-        END
-        """
-    )
+    sums = [name for name, _ in _ROLLUP_SUMS]
+    upserts = []
+    for table in ROLLUPS:
+        keys = [name for name, _ in _keys(table, "n")]
+        columns = ",\n".join(
+            [f"{k} TEXT NOT NULL" for k in keys]
+            + [
+                f"{n} {'REAL NOT NULL DEFAULT 0.0' if n.endswith('usd') else 'INTEGER NOT NULL DEFAULT 0'}"
+                for n in sums
+            ]
+        )
+        db.execute(f"CREATE TABLE {table} ({columns}, PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID")
+        db.execute(
+            f"""
+            INSERT INTO {table} ({", ".join(keys + sums)})
+            SELECT {", ".join(e for _, e in _keys(table, "n"))}, {", ".join(f"sum({e})" for _, e in _ROLLUP_SUMS)}
+            FROM calls AS n GROUP BY {", ".join(str(i + 1) for i in range(len(keys)))}
+            """
+        )
+        values = re.sub(r"\bn\.", "NEW.", ", ".join(e for _, e in _ROLLUP_SUMS))
+        upserts.append(
+            f"INSERT INTO {table} ({', '.join(keys + sums)}) "
+            f"VALUES ({', '.join(e for _, e in _keys(table, 'NEW'))}, {values}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(f'{n} = {n} + excluded.{n}' for n in sums)};"
+        )
+    db.execute(f"CREATE TRIGGER calls_rollup AFTER INSERT ON calls BEGIN {' '.join(upserts)} END")
     db.execute(
         f"""
         CREATE TRIGGER calls_escalated AFTER INSERT ON calls
         WHEN NEW.parent_id IS NOT NULL
             AND NOT EXISTS (SELECT 1 FROM calls AS c WHERE c.parent_id = NEW.parent_id AND c.id != NEW.id)
-        BEGIN
-            {_escalate_sql("NEW.parent_id")};
-        END
+        BEGIN {" ".join(_escalate_sql(table, "NEW.parent_id") + ";" for table in ROLLUPS)} END
         """
     )
     # the escalations a v1 ledger already holds get the same treatment, once per parent
     parents = db.execute("SELECT DISTINCT parent_id FROM calls WHERE parent_id IS NOT NULL").fetchall()
     for (parent_id,) in parents:
-        db.execute(_escalate_sql("?"), (parent_id, parent_id))
+        for table in ROLLUPS:
+            db.execute(_escalate_sql(table, "?"), (parent_id, parent_id))
 
 
-def _escalate_sql(parent: str) -> str:
+def _escalate_sql(table: str, parent: str) -> str:
     """An escalated call (local tried, then frontier) counts both costs and saves nothing: the first
     child of a parent takes the parent's baseline out of the comparison and keeps its cost in."""
+    keys = _keys(table, "p")
     return f"""
-        UPDATE rollup SET
+        UPDATE {table} SET
             escalated_calls = escalated_calls + 1,
             cmp_baseline_usd = cmp_baseline_usd - (
                 SELECT CASE WHEN p.cost_usd IS NOT NULL AND p.baseline_cost_usd IS NOT NULL
                        THEN p.baseline_cost_usd ELSE 0.0 END
                 FROM calls AS p WHERE p.id = {parent})
-        WHERE ({", ".join(ROLLUP_KEYS)}) = (SELECT {_rollup_key_values("p")} FROM calls AS p WHERE p.id = {parent})
+        WHERE ({", ".join(k for k, _ in keys)}) =
+            (SELECT {", ".join(e for _, e in keys)} FROM calls AS p WHERE p.id = {parent})
     """
+
+
+#: the same sums straight from ``calls`` (for the part of a period inside a UTC day), escalations included
+def _raw_sums() -> str:
+    escalated = "(n.id IN (SELECT parent_id FROM calls WHERE parent_id IS NOT NULL))"
+    parts = []
+    for name, expr in _ROLLUP_SUMS:
+        if name == "escalated_calls":
+            expr = escalated
+        elif name == "cmp_baseline_usd":
+            expr = f"CASE WHEN {escalated} THEN 0.0 ELSE {expr} END"
+        parts.append(f"sum({expr}) AS {name}")
+    return ", ".join(parts)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_calls", _m001_calls),
-    ("0002_cache_tokens_rollup", _m002_cache_tokens_and_rollup),
+    ("0002_cache_tokens_rollups", _m002_cache_tokens_and_rollups),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -243,6 +248,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
+    # The last connection to close would checkpoint the WAL into the database with two fsyncs (about
+    # 15 ms on a plain disk), on every single call. Committed rows are as durable in the WAL; SQLite's
+    # automatic checkpoint (every 1000 pages) moves them on. Python 3.12+ can switch it off.
+    if hasattr(db, "setconfig") and hasattr(sqlite3, "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE"):
+        db.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
     return db
 
 
@@ -318,26 +328,67 @@ class Ledger:
     # --- report queries: plain rows of sums; the arithmetic is slmr.reports' -------------------
 
     def rollup(self, since_utc: str | None, until_utc: str | None, by: str) -> list[sqlite3.Row]:
-        """Sums per (``by`` key, backend) over the period; ``by`` is a rollup key column."""
-        if by not in ROLLUP_KEYS:
-            raise ValueError(f"cannot group by {by!r}")
-        where, params = _bucket_period(since_utc, until_utc)
-        sums = ", ".join(f"sum({name}) AS {name}" for name, _ in _ROLLUP_SUMS)
-        sql = f"SELECT {by} AS key, backend, {sums} FROM rollup {where} GROUP BY {by}, backend ORDER BY {by}, backend"
-        return self.db.execute(sql, params).fetchall()
+        """Sums per (``by`` value, backend) over the half-open UTC period ``[since, until)``.
 
-    def unpriced(self, since_utc: str | None, until_utc: str | None) -> list[sqlite3.Row]:
-        """Models whose calls carry tokens but no cost (``kind`` "model") or no baseline cost ("baseline")."""
-        where, params = _bucket_period(since_utc, until_utc)
-        sql = f"""
-            SELECT 'model' AS kind, model AS name, sum(unpriced_calls) AS calls FROM rollup {where}
-            GROUP BY model HAVING sum(unpriced_calls) > 0
-            UNION ALL
-            SELECT 'baseline', baseline_model, sum(unbaselined_calls) FROM rollup {where}
-            GROUP BY baseline_model HAVING sum(unbaselined_calls) > 0
-            ORDER BY 1, 3 DESC, 2
+        Whole UTC days come from ``rollup_keys``; the part of the period inside a day at either end
+        is summed from ``calls`` with the same expressions, so the answer is exact.
         """
-        return self.db.execute(sql, params * 2).fetchall()
+        if by not in GROUP_KEYS:
+            raise ValueError(f"cannot group by {by!r}")
+        sums = ", ".join(f"sum({name}) AS {name}" for name, _ in _ROLLUP_SUMS)
+        lo_day, hi_day, edges = _split_days(since_utc, until_utc)
+        day_clauses, params = [], []
+        if lo_day:
+            day_clauses.append("day >= ?")
+            params.append(lo_day)
+        if hi_day:
+            day_clauses.append("day < ?")
+            params.append(hi_day)
+        where = ("WHERE " + " AND ".join(day_clauses)) if day_clauses else ""
+        parts = [f"SELECT {by} AS key, backend, {sums} FROM rollup_keys {where} GROUP BY 1, 2"]
+        raw_key = dict(_keys("rollup_keys", "n"))[by]
+        for lo, hi in edges:
+            parts.append(
+                f"SELECT {raw_key} AS key, n.backend AS backend, {_raw_sums()} FROM calls AS n "
+                "WHERE n.ts_utc >= ? AND n.ts_utc < ? GROUP BY 1, 2"
+            )
+            params += [lo, hi]
+        return self.db.execute(" UNION ALL ".join(parts), params).fetchall()
+
+    def rollup_local_days(self, intervals: Sequence[tuple[str, str, int]]) -> list[sqlite3.Row]:
+        """Sums per (local date, backend): each interval is (first bucket, end bucket, UTC offset in
+        minutes) with one offset throughout; the caller cuts the period at the zone's transitions."""
+        sums = ", ".join(f"sum({name}) AS {name}" for name, _ in _ROLLUP_SUMS)
+        parts, params = [], []
+        for lo, hi, minutes in intervals:
+            parts.append(
+                f"SELECT date(bucket, '{int(minutes):+d} minutes') AS key, backend, {sums} FROM rollup_time "
+                "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2"
+            )
+            params += [lo, hi]
+        if not parts:
+            return []
+        return self.db.execute(" UNION ALL ".join(parts), params).fetchall()
+
+    def span(self) -> tuple[str, str] | None:
+        """The first and last buckets that hold calls (for periods with an open end)."""
+        row = self.db.execute("SELECT min(bucket), max(bucket) FROM rollup_time").fetchone()
+        return None if row[0] is None else (row[0], row[1])
+
+    def unpriced(self, since_utc: str | None, until_utc: str | None) -> list[dict[str, Any]]:
+        """Models whose calls carry tokens but no cost (``kind`` "model") or no baseline cost ("baseline")."""
+        found: dict[tuple[str, str], int] = {}
+        for kind, by, column in (
+            ("model", "model", "unpriced_calls"),
+            ("baseline", "baseline_model", "unbaselined_calls"),
+        ):
+            for row in self.rollup(since_utc, until_utc, by):
+                if row[column]:
+                    found[(kind, row["key"])] = found.get((kind, row["key"]), 0) + int(row[column])
+        return [
+            {"kind": k, "name": n, "calls": c}
+            for (k, n), c in sorted(found.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))
+        ]
 
     def latency_quantiles(
         self, backend: str, count: int, quantiles: Sequence[float], since_utc: str | None, until_utc: str | None
@@ -374,7 +425,7 @@ class Ledger:
     def spent(self, since_utc: str | None, until_utc: str | None = None) -> float:
         """Known spend over a period, in USD (for budgets)."""
         where, params = _bucket_period(since_utc, until_utc)
-        row = self.db.execute(f"SELECT coalesce(sum(cost_usd), 0.0) FROM rollup {where}", params).fetchone()
+        row = self.db.execute(f"SELECT coalesce(sum(cost_usd), 0.0) FROM rollup_time {where}", params).fetchone()
         return float(row[0])
 
     def log(
@@ -406,24 +457,31 @@ class Ledger:
         """Insert the calls a broken ledger sent to ``fallback``; returns how many.
 
         The file is renamed first, so two processes never merge the same lines twice; the rows go in
-        one transaction, so a crash leaves them in the renamed file rather than half in the ledger.
+        one transaction, so a crash leaves them in the renamed file, which a later run takes over
+        once the process that renamed it is gone.
         """
-        if not fallback.exists():
-            return 0
         claimed = fallback.with_name(f"{fallback.name}.merging-{os.getpid()}")
-        try:
-            os.replace(fallback, claimed)
-        except FileNotFoundError:
-            return 0  # another process claimed it
-        records = []
-        bad = []
-        for line in claimed.read_text(encoding="utf-8").splitlines():
+        sources = [fallback] if fallback.exists() else []
+        sources += [p for p in fallback.parent.glob(f"{fallback.name}.merging-*") if _orphaned(p)]
+        lines: list[str] = []
+        for source in sources:
+            try:
+                os.replace(source, claimed)
+            except FileNotFoundError:
+                continue  # another process claimed it first
+            lines += claimed.read_text(encoding="utf-8").splitlines()
+            claimed.unlink()
+        if not lines:
+            return 0
+        records, bad = [], []
+        for line in lines:
             if not line.strip():
                 continue
             try:
                 records.append(CallRecord(**json.loads(line)))
             except (ValueError, TypeError):
-                bad.append(line)  # a torn line from a crash: kept, never silently dropped
+                bad.append(line)  # a torn line from a crash: kept aside, never silently dropped
+        _append_lines(claimed, lines)  # held under our name until the rows are committed
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for record in records:
@@ -431,17 +489,52 @@ class Ledger:
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
-            _append_lines(fallback, claimed.read_text(encoding="utf-8").splitlines())
+            _append_lines(fallback, lines)
             claimed.unlink(missing_ok=True)
             raise
+        claimed.unlink(missing_ok=True)
         if bad:
             _append_lines(fallback.with_name(fallback.name + ".rejected"), bad)
-        claimed.unlink(missing_ok=True)
         return len(records)
+
+
+def _orphaned(claimed: Path) -> bool:
+    """A ``.merging-PID`` file whose process has gone (it crashed between claiming and committing)."""
+    pid = claimed.name.rsplit("-", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+MIDNIGHT = "T00:00:00.000000Z"
+
+
+def _split_days(since_utc: str | None, until_utc: str | None) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """Cut ``[since, until)`` into whole UTC days ``[lo_day, hi_day)`` and the partial ranges at its ends."""
+    lo_day = hi_day = None
+    edges: list[tuple[str, str]] = []
+    if since_utc:
+        lo_day = since_utc[:10]
+        if since_utc[10:] != MIDNIGHT:
+            lo_day = (date.fromisoformat(lo_day) + timedelta(days=1)).isoformat()
+            edges.append((since_utc, lo_day + MIDNIGHT))
+    if until_utc:
+        hi_day = until_utc[:10]
+        if until_utc[10:] != MIDNIGHT:
+            edges.append((hi_day + MIDNIGHT, until_utc))
+    if lo_day and hi_day and lo_day > hi_day:  # both ends inside one UTC day
+        return lo_day, hi_day, [(since_utc, until_utc)]  # type: ignore[list-item]
+    return lo_day, hi_day, edges
 
 
 def _bucket_of(ts_utc: str) -> str:

@@ -124,37 +124,49 @@ def period(
     raise ValueError(f"unknown period {name!r}")
 
 
-class _BucketClock:
-    """Maps rollup buckets (UTC quarter hours) to local dates, converting about once per UTC hour.
+def _bucket(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
-    An hour whose offset is the same at its start and its last quarter has no transition inside it
-    (zones change offset at most once an hour), so its quarters share that offset.
+
+def _offset_minutes(moment: datetime, tz: tzinfo | None) -> int:
+    offset = _to_local(moment, tz).utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def offset_intervals(start: datetime, end: datetime, tz: tzinfo | None) -> list[tuple[str, str, int]]:
+    """Cut ``[start, end)`` (UTC, on quarter hours) where the zone's UTC offset changes.
+
+    Returns (first bucket, end bucket, offset in minutes) so the ledger can turn quarter-hour sums
+    into local dates in SQL. Steps a day at a time and searches the quarter hours of a day whose
+    offset differs at its two ends (zones change offset at most once a day).
     """
+    out: list[tuple[str, str, int]] = []
+    lo, lo_off = start, _offset_minutes(start, tz)
+    probe = start
+    while probe < end:
+        nxt = min(probe + timedelta(days=1), end)
+        # the last quarter hour of this step is the one to compare (``end`` itself is excluded)
+        if _offset_minutes(nxt if nxt < end else end - timedelta(minutes=15), tz) != lo_off:
+            change = probe + timedelta(minutes=15)
+            while _offset_minutes(change, tz) == lo_off:
+                change += timedelta(minutes=15)
+            out.append((_bucket(lo), _bucket(change), lo_off))
+            lo, lo_off = change, _offset_minutes(change, tz)
+            probe = change
+            continue
+        probe = nxt
+    if lo < end:
+        out.append((_bucket(lo), _bucket(end), lo_off))
+    return out
 
-    def __init__(self, tz: tzinfo | None) -> None:
-        self.tz = tz
-        self._hours: dict[str, timedelta | None] = {}
 
-    def _convert(self, bucket: str) -> datetime:
-        return _to_local(datetime.fromisoformat(bucket + ":00+00:00"), self.tz)
-
-    def local(self, bucket: str) -> datetime:
-        hour = bucket[:13]
-        if hour not in self._hours:
-            first, last = self._convert(hour + ":00"), self._convert(hour + ":45")
-            self._hours[hour] = first.utcoffset() if first.utcoffset() == last.utcoffset() else None
-        offset = self._hours[hour]
-        if offset is None:
-            return self._convert(bucket)
-        return datetime.fromisoformat(bucket) + offset
-
-    def key(self, bucket: str, by: str) -> str:
-        day = self.local(bucket).date()
-        if by == "day":
-            return day.isoformat()
-        if by == "week":
-            return (day - timedelta(days=day.weekday())).isoformat()
-        return day.strftime("%Y-%m")
+def _time_key(day: str, by: str) -> str:
+    if by == "day":
+        return day
+    if by == "week":
+        d = date.fromisoformat(day)
+        return (d - timedelta(days=d.weekday())).isoformat()
+    return day[:7]
 
 
 # --- totals --------------------------------------------------------------------------------------
@@ -330,6 +342,10 @@ class Source(Protocol):
 
     def rollup(self, since_utc: str | None, until_utc: str | None, by: str) -> Sequence[Mapping[str, Any]]: ...
 
+    def rollup_local_days(self, intervals: Sequence[tuple[str, str, int]]) -> Sequence[Mapping[str, Any]]: ...
+
+    def span(self) -> tuple[str, str] | None: ...
+
     def unpriced(self, since_utc: str | None, until_utc: str | None) -> Sequence[Mapping[str, Any]]: ...
 
     def latency_quantiles(
@@ -342,12 +358,11 @@ def aggregate(rows: Iterable[Mapping[str, Any]], per: Period, by: str = "model")
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(GROUPS)}")
     report = Report(per, by)
-    clock = _BucketClock(per.tz) if by in TIME_GROUPS else None
     for row in rows:
         report.totals.add(row)
         raw = row["key"]
-        if clock is not None:
-            key = clock.key(str(raw), by)
+        if by in TIME_GROUPS:
+            key = _time_key(str(raw), by)  # rows of time groupings are keyed by local date
         else:
             key = str(raw) if raw not in (None, "") else "(none)"
         report.groups.setdefault(key, Totals()).add(row)
@@ -358,11 +373,24 @@ def aggregate(rows: Iterable[Mapping[str, Any]], per: Period, by: str = "model")
     return report
 
 
+def _local_day_rows(source: Source, per: Period) -> Sequence[Mapping[str, Any]]:
+    span = source.span()
+    if span is None:
+        return []
+    first = datetime.fromisoformat(span[0] + ":00+00:00")
+    last = datetime.fromisoformat(span[1] + ":00+00:00") + timedelta(minutes=15)
+    start = max(per.since, first) if per.since else first
+    end = min(per.until, last) if per.until else last
+    if start >= end:
+        return []
+    return source.rollup_local_days(offset_intervals(start.astimezone(UTC), end.astimezone(UTC), per.tz))
+
+
 def build(source: Source, per: Period, by: str = "model", *, daily: bool = False) -> Report:
     """The whole ``slmr spend`` report: totals and groups, unpriced models, latency, and the daily series."""
     since, until = per.utc_bounds()
-    key_column = "bucket" if by in TIME_GROUPS else by
-    rows = source.rollup(since, until, key_column)
+    day_rows = _local_day_rows(source, per) if by in TIME_GROUPS or daily else []
+    rows = day_rows if by in TIME_GROUPS else source.rollup(since, until, by)
     report = aggregate(rows, per, by)
     for row in source.unpriced(since, until):
         target = report.unpriced_models if row["kind"] == "model" else report.unpriced_baseline_models
@@ -375,6 +403,6 @@ def build(source: Source, per: Period, by: str = "model", *, daily: bool = False
             p50, p95 = source.latency_quantiles(backend, count, (0.5, 0.95), since, until)
             report.latency[backend] = Latency(count, p50, p95)
     if daily:
-        days = report if by == "day" else aggregate(source.rollup(since, until, "bucket"), per, "day")
+        days = report if by == "day" else aggregate(day_rows, per, "day")
         report.daily = [(day, t.cost_usd, t.baseline_cost_usd) for day, t in days.groups.items()]
     return report

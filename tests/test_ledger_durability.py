@@ -3,6 +3,7 @@ stops the user's work, and the file is private."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -214,3 +215,22 @@ def test_a_torn_fallback_line_is_kept_aside_not_lost(tmp_path: Path):
     assert record_safely(path, call).merged == 0
     assert fallback.with_name(fallback.name + ".rejected").read_text() == '{"command": "c", "task"\n'
     assert not fallback.exists()
+
+
+def test_lines_left_by_a_crashed_merge_are_taken_over(tmp_path: Path):
+    path = tmp_path / "ledger.db"
+    fallback = fallback_path(path)
+    call = CallRecord(
+        command="c", task="t", route="reshape", decided_by="task", backend="ollama", model="m", status="ok"
+    )
+    line = json.dumps(dataclasses.asdict(call))
+    dead = multiprocessing.get_context("spawn").Process(target=int)
+    dead.start()
+    dead.join()
+    fallback.with_name(f"{fallback.name}.merging-{dead.pid}").write_text(line + "\n")
+    fallback.with_name(f"{fallback.name}.merging-{os.getppid()}").write_text(line + "\n")  # alive: left alone
+    saved = record_safely(path, call)
+    assert (saved.merged, saved.call_id) == (1, 2)
+    assert sorted(p.name for p in tmp_path.iterdir() if "merging" in p.name) == [
+        f"{fallback.name}.merging-{os.getppid()}"
+    ]

@@ -131,6 +131,26 @@ def test_days_follow_daylight_saving_time(ledger: Ledger):
     assert reports.build(ledger, per).totals.calls == 1
 
 
+def test_by_day_across_a_transition_inside_the_period(ledger: Ledger):
+    ny = ZoneInfo("America/New_York")
+    for ts in (
+        "2026-03-07T12:00:00.000000Z",  # Mar 7
+        "2026-03-08T04:59:00.000000Z",  # Mar 7, 23:59 EST
+        "2026-03-08T05:00:00.000000Z",  # Mar 8, 00:00 EST
+        "2026-03-09T03:59:00.000000Z",  # Mar 8, 23:59 EDT
+        "2026-03-09T04:00:00.000000Z",  # Mar 9, 00:00 EDT
+    ):
+        ledger.record(call(ts))
+    report = reports.build(ledger, reports.period("all", tz=ny), "day")
+    assert {k: g.calls for k, g in report.groups.items()} == {"2026-03-07": 2, "2026-03-08": 2, "2026-03-09": 1}
+    # Sydney falls back on 2026-04-05 03:00 AEDT (16:00Z on the 4th): the last partial day holds the change
+    sydney = ZoneInfo("Australia/Sydney")
+    intervals = reports.offset_intervals(
+        datetime(2026, 4, 4, 14, 0, tzinfo=UTC), datetime(2026, 4, 4, 18, 0, tzinfo=UTC), sydney
+    )
+    assert intervals == [("2026-04-04T14:00", "2026-04-04T16:00", 660), ("2026-04-04T16:00", "2026-04-04T18:00", 600)]
+
+
 def test_quarter_hour_zone_and_month_end(ledger: Ledger):
     # Nepal is UTC+5:45: December starts at 2026-11-30T18:15Z
     kathmandu = ZoneInfo("Asia/Kathmandu")
