@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -202,8 +203,9 @@ def main() -> None:
         print(f"generated {opts.calls:,} calls in {seconds:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
     with Ledger(path) as ledger:
         total = ledger.db.execute("SELECT count(*) FROM calls").fetchone()[0]
-        buckets = ledger.db.execute("SELECT count(*) FROM rollup").fetchone()[0]
-    print(f"ledger: {total:,} calls, {buckets:,} rollup rows\n")
+        sizes = [ledger.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("rollup_time", "rollup_keys")]
+    print(f"ledger: {total:,} calls; rollup rows: {sizes[0]:,} by quarter hour, {sizes[1]:,} by day and key\n")
+    print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}\n")
 
     empty = Path(tempfile.mkdtemp(prefix="slmr-bench-empty-"))
     results: list[tuple[str, float, float | None]] = []

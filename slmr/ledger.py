@@ -144,6 +144,8 @@ ROLLUPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("baseline_model", "coalesce({t}.baseline_model, '')"),
     ),
 }
+#: periods with at most this many timed calls sort their latencies in Python (see latency_quantiles)
+LATENCY_FETCH_MAX = 200_000
 #: what ``Ledger.rollup`` can group by
 GROUP_KEYS = ("backend", "model", "task", "route", "project", "baseline_model")
 
@@ -157,6 +159,9 @@ def _m002_cache_tokens_and_rollups(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE calls ADD COLUMN cache_read_tokens INTEGER")
     db.execute("ALTER TABLE calls ADD COLUMN cache_write_tokens INTEGER")
     db.execute("CREATE INDEX calls_parent ON calls(parent_id) WHERE parent_id IS NOT NULL")
+    # the time index also covers backend and latency, so a short period's latencies are read from it alone
+    db.execute("DROP INDEX calls_ts")
+    db.execute("CREATE INDEX calls_ts ON calls(ts_utc, backend, latency_ms)")
     # percentiles walk this index in latency order instead of sorting the table
     db.execute("CREATE INDEX calls_latency ON calls(backend, latency_ms, ts_utc) WHERE latency_ms IS NOT NULL")
     sums = [name for name, _ in _ROLLUP_SUMS]
@@ -355,40 +360,20 @@ class Ledger:
             params += [lo, hi]
         return self.db.execute(" UNION ALL ".join(parts), params).fetchall()
 
-    def rollup_local_days(self, intervals: Sequence[tuple[str, str, int]]) -> list[sqlite3.Row]:
-        """Sums per (local date, backend): each interval is (first bucket, end bucket, UTC offset in
-        minutes) with one offset throughout; the caller cuts the period at the zone's transitions."""
+    def rollup_ranges(self, ranges: Sequence[tuple[str, str, str]]) -> list[sqlite3.Row]:
+        """Sums per (key, backend) for each (key, first bucket, end bucket): the caller passes local
+        days, weeks or months already turned into UTC quarter hours, DST included."""
         sums = ", ".join(f"sum({name}) AS {name}" for name, _ in _ROLLUP_SUMS)
-        parts, params = [], []
-        for lo, hi, minutes in intervals:
-            parts.append(
-                f"SELECT date(bucket, '{int(minutes):+d} minutes') AS key, backend, {sums} FROM rollup_time "
-                "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2"
-            )
-            params += [lo, hi]
-        if not parts:
-            return []
-        return self.db.execute(" UNION ALL ".join(parts), params).fetchall()
+        sql = f"SELECT ? AS key, backend, {sums} FROM rollup_time WHERE bucket >= ? AND bucket < ? GROUP BY backend"
+        rows: list[sqlite3.Row] = []
+        for key, lo, hi in ranges:  # one small range scan each: no sort over the whole period
+            rows += self.db.execute(sql, (key, lo, hi)).fetchall()
+        return rows
 
     def span(self) -> tuple[str, str] | None:
         """The first and last buckets that hold calls (for periods with an open end)."""
         row = self.db.execute("SELECT min(bucket), max(bucket) FROM rollup_time").fetchone()
         return None if row[0] is None else (row[0], row[1])
-
-    def unpriced(self, since_utc: str | None, until_utc: str | None) -> list[dict[str, Any]]:
-        """Models whose calls carry tokens but no cost (``kind`` "model") or no baseline cost ("baseline")."""
-        found: dict[tuple[str, str], int] = {}
-        for kind, by, column in (
-            ("model", "model", "unpriced_calls"),
-            ("baseline", "baseline_model", "unbaselined_calls"),
-        ):
-            for row in self.rollup(since_utc, until_utc, by):
-                if row[column]:
-                    found[(kind, row["key"])] = found.get((kind, row["key"]), 0) + int(row[column])
-        return [
-            {"kind": k, "name": n, "calls": c}
-            for (k, n), c in sorted(found.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))
-        ]
 
     def latency_quantiles(
         self, backend: str, count: int, quantiles: Sequence[float], since_utc: str | None, until_utc: str | None
@@ -406,12 +391,18 @@ class Ledger:
             clauses.append("ts_utc < ?")
             params.append(until_utc)
         where = " AND ".join(clauses)
+        ranks = [min(count, max(1, math.ceil(q * count))) for q in quantiles]  # 1-based, ascending
+        if count <= 0:
+            return [None for _ in quantiles]
+        if since_utc and count <= LATENCY_FETCH_MAX:
+            # a short period: read its latencies through the time index and sort them here, rather
+            # than walking the whole backend's latency index past calls outside the period
+            values = sorted(
+                r[0] for r in self.db.execute(f"SELECT latency_ms FROM calls INDEXED BY calls_ts WHERE {where}", params)
+            )
+            return [float(values[rank - 1]) if rank <= len(values) else None for rank in ranks]
         out: list[float | None] = []
-        for q in quantiles:
-            if count <= 0:
-                out.append(None)
-                continue
-            rank = min(count, max(1, math.ceil(q * count)))  # 1-based, ascending
+        for rank in ranks:
             ascending = rank - 1 <= count - rank
             offset = rank - 1 if ascending else count - rank
             row = self.db.execute(

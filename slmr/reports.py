@@ -128,45 +128,44 @@ def _bucket(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
-def _offset_minutes(moment: datetime, tz: tzinfo | None) -> int:
-    offset = _to_local(moment, tz).utcoffset()
-    return int(offset.total_seconds() // 60) if offset is not None else 0
-
-
-def offset_intervals(start: datetime, end: datetime, tz: tzinfo | None) -> list[tuple[str, str, int]]:
-    """Cut ``[start, end)`` (UTC, on quarter hours) where the zone's UTC offset changes.
-
-    Returns (first bucket, end bucket, offset in minutes) so the ledger can turn quarter-hour sums
-    into local dates in SQL. Steps a day at a time and searches the quarter hours of a day whose
-    offset differs at its two ends (zones change offset at most once a day).
-    """
-    out: list[tuple[str, str, int]] = []
-    lo, lo_off = start, _offset_minutes(start, tz)
-    probe = start
-    while probe < end:
-        nxt = min(probe + timedelta(days=1), end)
-        # the last quarter hour of this step is the one to compare (``end`` itself is excluded)
-        if _offset_minutes(nxt if nxt < end else end - timedelta(minutes=15), tz) != lo_off:
-            change = probe + timedelta(minutes=15)
-            while _offset_minutes(change, tz) == lo_off:
-                change += timedelta(minutes=15)
-            out.append((_bucket(lo), _bucket(change), lo_off))
-            lo, lo_off = change, _offset_minutes(change, tz)
-            probe = change
-            continue
-        probe = nxt
-    if lo < end:
-        out.append((_bucket(lo), _bucket(end), lo_off))
-    return out
-
-
-def _time_key(day: str, by: str) -> str:
+def _next_start(day: date, by: str) -> date:
     if by == "day":
-        return day
+        return day + timedelta(days=1)
     if by == "week":
-        d = date.fromisoformat(day)
-        return (d - timedelta(days=d.weekday())).isoformat()
-    return day[:7]
+        return day + timedelta(days=7)
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _unit_start(day: date, by: str) -> date:
+    if by == "week":
+        return day - timedelta(days=day.weekday())
+    if by == "month":
+        return day.replace(day=1)
+    return day
+
+
+def local_ranges(start: datetime, end: datetime, by: str, tz: tzinfo | None) -> list[tuple[str, str, str]]:
+    """The local days (weeks, months) that ``[start, end)`` touches, as (key, first bucket, end bucket).
+
+    Each unit runs from one local midnight to the next, computed in the zone, so a 23- or 25-hour
+    day around a DST change is cut where the clock says. Units are clipped to ``[start, end)``.
+    """
+    out = []
+    unit = _unit_start(_to_local(start, tz).date(), by)
+    while True:
+        lo, nxt = _midnight(unit, tz), _unit_start(_next_start(unit, by), by)
+        hi = _midnight(nxt, tz)
+        if lo >= end:
+            break
+        out.append(
+            (
+                unit.isoformat() if by != "month" else unit.strftime("%Y-%m"),
+                _bucket(max(lo, start)),
+                _bucket(min(hi, end)),
+            )
+        )
+        unit = nxt
+    return out
 
 
 # --- totals --------------------------------------------------------------------------------------
@@ -342,11 +341,9 @@ class Source(Protocol):
 
     def rollup(self, since_utc: str | None, until_utc: str | None, by: str) -> Sequence[Mapping[str, Any]]: ...
 
-    def rollup_local_days(self, intervals: Sequence[tuple[str, str, int]]) -> Sequence[Mapping[str, Any]]: ...
+    def rollup_ranges(self, ranges: Sequence[tuple[str, str, str]]) -> Sequence[Mapping[str, Any]]: ...
 
     def span(self) -> tuple[str, str] | None: ...
-
-    def unpriced(self, since_utc: str | None, until_utc: str | None) -> Sequence[Mapping[str, Any]]: ...
 
     def latency_quantiles(
         self, backend: str, count: int, quantiles: Sequence[float], since_utc: str | None, until_utc: str | None
@@ -362,7 +359,7 @@ def aggregate(rows: Iterable[Mapping[str, Any]], per: Period, by: str = "model")
         report.totals.add(row)
         raw = row["key"]
         if by in TIME_GROUPS:
-            key = _time_key(str(raw), by)  # rows of time groupings are keyed by local date
+            key = str(raw)  # already the local day, week (its Monday) or month
         else:
             key = str(raw) if raw not in (None, "") else "(none)"
         report.groups.setdefault(key, Totals()).add(row)
@@ -373,7 +370,7 @@ def aggregate(rows: Iterable[Mapping[str, Any]], per: Period, by: str = "model")
     return report
 
 
-def _local_day_rows(source: Source, per: Period) -> Sequence[Mapping[str, Any]]:
+def _time_rows(source: Source, per: Period, by: str) -> Sequence[Mapping[str, Any]]:
     span = source.span()
     if span is None:
         return []
@@ -383,18 +380,33 @@ def _local_day_rows(source: Source, per: Period) -> Sequence[Mapping[str, Any]]:
     end = min(per.until, last) if per.until else last
     if start >= end:
         return []
-    return source.rollup_local_days(offset_intervals(start.astimezone(UTC), end.astimezone(UTC), per.tz))
+    return source.rollup_ranges(local_ranges(start, end, by, per.tz))
+
+
+def _count_unpriced(
+    source: Source, report: Report, rows: Sequence[Mapping[str, Any]], since: str | None, until: str | None
+) -> None:
+    """Name the models without a price; query again only when some call lacks one."""
+    for column, attribute, by in (
+        ("unpriced_calls", "unpriced_models", "model"),
+        ("unbaselined_calls", "unpriced_baseline_models", "baseline_model"),
+    ):
+        if not getattr(report.totals, column):
+            continue
+        found: dict[str, int] = {}
+        for row in rows if report.by == by else source.rollup(since, until, by):
+            if row[column]:
+                name = str(row["key"] or "(none)")
+                found[name] = found.get(name, 0) + int(row[column])
+        setattr(report, attribute, dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))))
 
 
 def build(source: Source, per: Period, by: str = "model", *, daily: bool = False) -> Report:
     """The whole ``slmr spend`` report: totals and groups, unpriced models, latency, and the daily series."""
     since, until = per.utc_bounds()
-    day_rows = _local_day_rows(source, per) if by in TIME_GROUPS or daily else []
-    rows = day_rows if by in TIME_GROUPS else source.rollup(since, until, by)
+    rows = _time_rows(source, per, by) if by in TIME_GROUPS else source.rollup(since, until, by)
     report = aggregate(rows, per, by)
-    for row in source.unpriced(since, until):
-        target = report.unpriced_models if row["kind"] == "model" else report.unpriced_baseline_models
-        target[str(row["name"] or "(none)")] = int(row["calls"])
+    _count_unpriced(source, report, rows, since, until)
     timed: dict[str, int] = {}
     for row in rows:
         timed[row["backend"]] = timed.get(row["backend"], 0) + int(row["latency_n"] or 0)
@@ -403,6 +415,6 @@ def build(source: Source, per: Period, by: str = "model", *, daily: bool = False
             p50, p95 = source.latency_quantiles(backend, count, (0.5, 0.95), since, until)
             report.latency[backend] = Latency(count, p50, p95)
     if daily:
-        days = report if by == "day" else aggregate(day_rows, per, "day")
+        days = report if by == "day" else aggregate(_time_rows(source, per, "day"), per, "day")
         report.daily = [(day, t.cost_usd, t.baseline_cost_usd) for day, t in days.groups.items()]
     return report

@@ -143,12 +143,15 @@ def test_by_day_across_a_transition_inside_the_period(ledger: Ledger):
         ledger.record(call(ts))
     report = reports.build(ledger, reports.period("all", tz=ny), "day")
     assert {k: g.calls for k, g in report.groups.items()} == {"2026-03-07": 2, "2026-03-08": 2, "2026-03-09": 1}
-    # Sydney falls back on 2026-04-05 03:00 AEDT (16:00Z on the 4th): the last partial day holds the change
+    # Sydney falls back on 2026-04-05 at 03:00 AEDT (16:00Z on the 4th): that local day lasts 25 hours
     sydney = ZoneInfo("Australia/Sydney")
-    intervals = reports.offset_intervals(
-        datetime(2026, 4, 4, 14, 0, tzinfo=UTC), datetime(2026, 4, 4, 18, 0, tzinfo=UTC), sydney
+    ranges = reports.local_ranges(
+        datetime(2026, 4, 3, 13, 0, tzinfo=UTC), datetime(2026, 4, 5, 14, 0, tzinfo=UTC), "day", sydney
     )
-    assert intervals == [("2026-04-04T14:00", "2026-04-04T16:00", 660), ("2026-04-04T16:00", "2026-04-04T18:00", 600)]
+    assert ranges == [
+        ("2026-04-04", "2026-04-03T13:00", "2026-04-04T13:00"),
+        ("2026-04-05", "2026-04-04T13:00", "2026-04-05T14:00"),
+    ]
 
 
 def test_quarter_hour_zone_and_month_end(ledger: Ledger):
@@ -197,3 +200,15 @@ def test_group_by_week_and_month_keys(ledger: Ledger):
     months = reports.build(ledger, reports.period("all", tz=UTC), "month", daily=True)
     assert {k: g.calls for k, g in months.groups.items()} == {"2026-11": 2, "2026-12": 1}
     assert [d for d, _, _ in months.daily] == ["2026-11-29", "2026-11-30", "2026-12-01"]
+
+
+def test_both_percentile_strategies_agree(ledger: Ledger, monkeypatch: pytest.MonkeyPatch):
+    from slmr import ledger as ledger_module
+
+    for i in range(1, 41):
+        ledger.record(call(f"2026-11-{1 + i % 20:02d}T12:00:00.000000Z", latency_ms=float(i * 7 % 41)))
+    per = reports.period(since=date(2026, 11, 5), until=date(2026, 11, 15), tz=UTC)
+    fetched = reports.build(ledger, per).latency["ollama"]
+    monkeypatch.setattr(ledger_module, "LATENCY_FETCH_MAX", 0)  # walk the latency index instead
+    walked = reports.build(ledger, per).latency["ollama"]
+    assert fetched == walked and fetched.calls == 22
