@@ -185,13 +185,8 @@ def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str,
 
 
 def _fill_costs(record: CallRecord, settings: Settings) -> None:
-    # the baseline: the same tokens, cache reads and writes included, on the configured frontier model
-    record.baseline_model = settings.cloud.resolved_model()
-    for target, model, backend in (
-        ("cost_usd", record.model, record.backend),
-        ("baseline_cost_usd", record.baseline_model, settings.cloud.provider),
-    ):
-        value = pricing.cost(
+    def priced(model: str, backend: str) -> float | None:
+        return pricing.cost(
             model,
             backend,
             record.input_tokens,
@@ -201,7 +196,11 @@ def _fill_costs(record: CallRecord, settings: Settings) -> None:
             cache_write_tokens=record.cache_write_tokens,
             energy_usd_per_1k=settings.local.energy_usd_per_1k_tokens,
         )
-        setattr(record, target, value)
+
+    record.cost_usd = priced(record.model, record.backend)
+    # the baseline: the same tokens, cache reads and writes included, on the configured frontier model
+    record.baseline_model = settings.cloud.resolved_model()
+    record.baseline_cost_usd = priced(record.baseline_model, settings.cloud.provider)
 
 
 def save(record: CallRecord, console: Console, ledger_file: Path | None = None) -> int | None:

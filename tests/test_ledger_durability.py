@@ -234,3 +234,13 @@ def test_lines_left_by_a_crashed_merge_are_taken_over(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir() if "merging" in p.name) == [
         f"{fallback.name}.merging-{os.getppid()}"
     ]
+
+
+@pytest.mark.parametrize("command", [["spend"], ["log"]])
+def test_reports_on_a_corrupt_ledger_fail_in_one_line(cli, isolated_home, command):
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "ledger.db").write_bytes(b"garbage" * 1000)
+    result = cli(*command)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("slmr: error: cannot read the ledger ") and "move it aside" in line

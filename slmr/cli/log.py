@@ -10,8 +10,8 @@ import typer
 
 from slmr import config
 from slmr.cli import common
+from slmr.cli.spend import reading
 from slmr.errors import UsageError
-from slmr.ledger import Ledger
 
 #: the keys of each object in ``slmr log --json``; stable
 LOG_COLUMNS = (
@@ -63,7 +63,7 @@ def log(
     path = config.ledger_path()
     rows: list[dict[str, Any]] = []
     if path.exists():
-        with Ledger(path) as ledger:
+        with reading(path) as ledger:
             rows = [dict(r) for r in ledger.log(n, model=model, task=task, status=status)]
     if json:
         items = [{k: (bool(r[k]) if k == "tokens_estimated" else r.get(k)) for k in LOG_COLUMNS} for r in rows]

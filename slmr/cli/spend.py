@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json as jsonlib
+import sqlite3
+from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from slmr import config, reports
 from slmr.cli import common
-from slmr.errors import UsageError
+from slmr.errors import InputError, UsageError
 from slmr.ledger import Ledger
 
 if TYPE_CHECKING:
@@ -28,6 +32,19 @@ class By(StrEnum):
     task = "task"
     route = "route"
     project = "project"
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[Ledger]:
+    """The ledger for a report; a file SQLite cannot read is a one-line error, not a traceback."""
+    try:
+        with Ledger(path) as ledger:
+            yield ledger
+    except sqlite3.DatabaseError as exc:
+        raise InputError(
+            f"cannot read the ledger {path}: {exc}",
+            "move it aside; slmr keeps recording calls in a fallback file and merges them into a new ledger",
+        ) from None
 
 
 def _parse_date(value: str | None, flag: str) -> date | None:
@@ -91,7 +108,7 @@ def spend(
     chart = not (json or as_csv) and console.stdout_is_tty
     path = config.ledger_path()
     if path.exists():
-        with Ledger(path) as ledger:
+        with reading(path) as ledger:
             report = reports.build(ledger, per, by.value, daily=chart)
     else:
         report = reports.aggregate([], per, by.value)
