@@ -20,7 +20,7 @@ from slmr.errors import ConfigError
 APP_NAME = "slmr"
 
 DEFAULT_LOCAL_MODEL = "llama3.2:3b"
-DEFAULT_CLOUD_MODELS = {"anthropic": "claude-opus-5-5", "openai": "gpt-5.5"}
+DEFAULT_CLOUD_MODELS = {"anthropic": "claude-opus-5-5", "openai": "gpt-6.2-astra"}
 CLOUD_PROVIDERS = tuple(DEFAULT_CLOUD_MODELS)
 LOCAL_BACKENDS = ("ollama", "openai-compatible")
 
@@ -49,6 +49,8 @@ class LocalSettings:
     escalate: str = "ask"
     #: when the local model cannot be reached: "fail" (exit 3) or "cloud" (use the frontier model)
     unavailable: str = "fail"
+    #: what a local call costs you in electricity, USD per 1,000 tokens (input and output); unset means 0
+    energy_usd_per_1k_tokens: float | None = None
 
 
 @dataclass

@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from slmr import backends, checks, chunking, context, judge, lastrun, pricing, router, tasks
+from slmr import backends, budget, checks, chunking, context, judge, lastrun, pricing, router, tasks
 from slmr.backends.base import Backend, ChatRequest, Message, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
 from slmr.config import Settings, ledger_path
 from slmr.console import Console
 from slmr.errors import CheckFailed, InputError, LocalUnavailable, SlmrError, TimedOut
-from slmr.ledger import CallRecord, Ledger, prompt_hash
+from slmr.ledger import CallRecord, Ledger, prompt_hash, record_safely
 
 #: attempts that replace the previous attempt at the same piece of work
 FOLLOW_UPS = frozenset({"retry", "escalation", "fallback"})
@@ -551,6 +551,8 @@ class _Run:
         ``SlmrError`` (``PolicyBlocked``) to refuse the call, which is then recorded with its kind; a guard
         may also rewrite ``chat.messages`` (redaction).
         """
+        prompt_text = "\n".join(m.content for m in chat.messages)
+        budget.check(self.settings, self.console, record.backend, chat.model, prompt_text, ledger_file=self.ledger_file)
 
     # --- helpers -------------------------------------------------------------------------------
     def _local(self) -> tuple[Backend, str]:
@@ -690,6 +692,8 @@ def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str,
     if usage is not None and usage.complete:
         record.input_tokens = usage.input_tokens
         record.output_tokens = usage.output_tokens
+        record.cache_read_tokens = usage.cache_read_tokens
+        record.cache_write_tokens = usage.cache_write_tokens
         record.tokens_estimated = usage.estimated
     elif produced or record.status == "interrupted":
         # the stream ended before the server reported final usage (Ctrl-C, a dropped connection):
@@ -701,28 +705,32 @@ def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str,
 
 
 def _fill_costs(record: CallRecord, settings: Settings) -> None:
-    record.cost_usd = pricing.cost(
-        record.model, record.backend, record.input_tokens, record.output_tokens, settings.prices
-    )
+    def priced(model: str, backend: str) -> float | None:
+        return pricing.cost(
+            model,
+            backend,
+            record.input_tokens,
+            record.output_tokens,
+            settings.prices,
+            cache_read_tokens=record.cache_read_tokens,
+            cache_write_tokens=record.cache_write_tokens,
+            energy_usd_per_1k=settings.local.energy_usd_per_1k_tokens,
+        )
+
+    record.cost_usd = priced(record.model, record.backend)
+    # the baseline: the same tokens, cache reads and writes included, on the configured frontier model
     record.baseline_model = settings.cloud.resolved_model()
-    record.baseline_cost_usd = pricing.cost(
-        record.baseline_model,
-        settings.cloud.provider,
-        record.input_tokens,
-        record.output_tokens,
-        settings.prices,
-    )
+    record.baseline_cost_usd = priced(record.baseline_model, settings.cloud.provider)
 
 
 def save(record: CallRecord, console: Console, ledger_file: Path | None = None) -> int | None:
-    """Record a call; a broken ledger warns but never stops the user's work."""
+    """Record a call; a broken ledger warns in one line but never stops the user's work."""
     path = ledger_file or ledger_path()
-    try:
-        with Ledger(path) as ledger:
-            return ledger.record(record)
-    except (sqlite3.Error, OSError) as exc:
-        console.warn(f"could not record this call in the ledger {path}: {exc}")
-        return None
+    saved = record_safely(path, record)
+    if saved.problem:
+        where = f"; saved to {saved.fallback}, merged back on the next healthy run" if saved.fallback else ""
+        console.warn(f"ledger {path} unusable ({saved.problem}){where}")
+    return saved.call_id
 
 
 def supersede(call_id: int, console: Console, ledger_file: Path | None = None) -> None:

@@ -103,7 +103,7 @@ def test_spend_since_until(cli, filled_ledger):
 def test_spend_table_names_models_and_unpriced_ones(cli, filled_ledger):
     result = cli("spend")
     assert result.exit_code == 0
-    for text in ("llama3.2:3b", "claude-opus-5-5", "total", "local share of calls: 50%", "no price known"):
+    for text in ("llama3.2:3b", "claude-opus-5-5", "total", "local share: 50% of calls", "no price known"):
         assert text in result.stdout
 
 

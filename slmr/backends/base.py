@@ -45,6 +45,10 @@ class ChatRequest:
 
 @dataclass
 class Usage:
+    """Token counts of one call. ``input_tokens`` excludes prompt-cache reads and writes, which are
+    counted apart (Anthropic's convention; the OpenAI backend subtracts its cached tokens), so
+    pricing bills each token once at its own rate."""
+
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None

@@ -93,7 +93,8 @@ class OpenAIBackend:
                     reported = True
                     cached = getattr(chunk.usage.prompt_tokens_details, "cached_tokens", None)
                     response.usage = Usage(
-                        input_tokens=chunk.usage.prompt_tokens,
+                        # OpenAI counts cached tokens inside prompt_tokens; Usage counts them apart
+                        input_tokens=chunk.usage.prompt_tokens - (cached or 0),
                         output_tokens=chunk.usage.completion_tokens,
                         cache_read_tokens=cached,
                         complete=True,

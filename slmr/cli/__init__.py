@@ -50,13 +50,15 @@ def _root(
 def _register() -> None:
     from slmr.cli import config as config_cmd
     from slmr.cli import eval as eval_cmd
-    from slmr.cli import hook, redo, route, run, spend
+    from slmr.cli import hook, log, prices, redo, route, run, spend
 
     run.register(app)
     redo.register(app)
     route.register(app)
     eval_cmd.register(app)
     spend.register(app)
+    log.register(app)
+    prices.register(app)
     config_cmd.register(app)
     hook.register(app)
 
