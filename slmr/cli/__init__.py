@@ -50,12 +50,14 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
-    from slmr.cli import route, run, spend
+    from slmr.cli import doctor, models, route, run, spend
 
     run.register(app)
     route.register(app)
     spend.register(app)
     config_cmd.register(app)
+    models.register(app)
+    doctor.register(app)
 
 
 _register()

@@ -48,6 +48,9 @@ def force_from(local: bool, cloud: bool) -> str | None:
 
 
 def settings(flags: dict[str, Any] | None = None) -> config.Settings:
+    from slmr import firstrun
+
+    firstrun.maybe_notice(console())
     return config.load(flags=flags)
 
 
