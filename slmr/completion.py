@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Protocol
 
-SPEC_PATH = Path(__file__).parent / "data" / "cli_spec.json"
+# typing is only for annotations (strings here): importing it would cost every <TAB> a few ms
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+# os.path rather than pathlib: this module is on the <TAB> path, where every import counts
+SPEC_PATH = os.path.join(os.path.dirname(__file__), "data", "cli_spec.json")
 COMPLETE_VAR = "_SLMR_COMPLETE"
 
 Item = tuple[str, str]  # (value, help)
-
-
-class _HasParams(Protocol):
-    """The part of a click context a completer reads (typer passes a real one, the fast path a stand-in)."""
-
-    params: dict[str, Any]
 
 
 # --- value sources --------------------------------------------------------------------------------
@@ -87,11 +84,15 @@ def complete_config_key(incomplete: str) -> list[Item]:
     return [(key, "") for key in config.all_keys() if key.startswith(incomplete)]
 
 
-def complete_config_value(ctx: _HasParams, incomplete: str) -> list[Item]:
-    """Values for the key already typed: its choices, true/false, or model names."""
+def complete_config_value(ctx: object, incomplete: str) -> list[Item]:
+    """Values for the key already typed: its choices, true/false, or model names.
+
+    ``ctx`` is typer's click context, or the fast path's stand-in: only its ``params`` are read. (Its
+    annotation must resolve at runtime, where typer inspects it, so it is not a Protocol from typing.)
+    """
     from slmr import config
 
-    key = str((ctx.params or {}).get("key") or "")
+    key = str((getattr(ctx, "params", None) or {}).get("key") or "")
     if key in config.CHOICES:
         values = [(choice, "") for choice in config.CHOICES[key]]
     elif key.endswith(".model"):
@@ -284,12 +285,27 @@ def _resolve_incomplete(ctx: _Ctx, args: list[str], incomplete: str) -> tuple[di
     return None, incomplete
 
 
-def _param_items(ctx: _Ctx, param: dict[str, Any], incomplete: str) -> list[tuple[str, str | None, str]]:
+def _source_values(spec: Mapping[str, Any], ctx: _Ctx, source: str, incomplete: str) -> list[Any]:
+    """A source's values: precomputed in the spec when they do not depend on the user's config."""
+    static = spec.get("values", {})
+    if source == "config_value":
+        table = static.get("config_value", {})
+        key = str(ctx.params.get("key") or "")
+        if key in table:
+            return table[key]
+        return complete_config_value(ctx, incomplete)
+    if source in static:
+        return static[source]
+    return SOURCES[source](incomplete)
+
+
+def _param_items(
+    spec: Mapping[str, Any], ctx: _Ctx, param: dict[str, Any], incomplete: str
+) -> list[tuple[str, str | None, str]]:
     """(value, help, type) like the CompletionItems typer's parameters return."""
     source = param.get("complete")
     if source:
-        fn = SOURCES[source]
-        raw = fn(ctx, incomplete) if source == "config_value" else fn(incomplete)
+        raw = _source_values(spec, ctx, source, incomplete)
         return [(value, help_ or None, "plain") for value, help_ in raw if value.startswith(incomplete)]
     if param.get("choices") is not None:
         if param.get("case_sensitive", True):
@@ -326,7 +342,7 @@ def completions(spec: Mapping[str, Any], args: list[str], incomplete: str) -> li
     param, incomplete = _resolve_incomplete(ctx, list(args), incomplete)
     if param is None:
         return _command_items(ctx, incomplete)
-    return _param_items(ctx, param, incomplete)
+    return _param_items(spec, ctx, param, incomplete)
 
 
 # --- the shells' side of the protocol (typer's _completion_classes) ------------------------------
@@ -356,9 +372,6 @@ def _args_from_line(environ: Mapping[str, str]) -> tuple[list[str], str]:
     return args, ""
 
 
-_WHITESPACE = re.compile(r"\s")
-
-
 def _zsh_escape(s: str) -> str:
     return s.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
 
@@ -383,13 +396,17 @@ def render(spec: Mapping[str, Any], shell: str, environ: Mapping[str, str]) -> t
     if action == "is-args":
         return None, 0 if items else 1
     if action == "get-args" and items:
-        return "\n".join(f"{v}\t{_WHITESPACE.sub(' ', h)}" if h else v for v, h, _ in items), 0
+        import re
+
+        space = re.compile(r"\s")
+        return "\n".join(f"{v}\t{space.sub(' ', h)}" if h else v for v, h, _ in items), 0
     return "", 0
 
 
-def load_spec(path: Path = SPEC_PATH) -> dict[str, Any] | None:
+def load_spec(path: str = SPEC_PATH) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
     except (OSError, ValueError):
         return None
 

@@ -207,8 +207,7 @@ def test_completion_never_calls_the_local_server(fake_ollama, isolated_home: Pat
 def test_a_snapshot_from_another_version_is_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tmp_path / "cli_spec.json"
     spec.write_text('{"version": "0.0.0-old", "root": {}}')
-    monkeypatch.setattr(completion, "SPEC_PATH", spec)
-    monkeypatch.setattr(completion.load_spec, "__defaults__", (spec,))
+    monkeypatch.setattr(completion.load_spec, "__defaults__", (str(spec),))
     environ = {completion.COMPLETE_VAR: "complete_bash", "COMP_WORDS": "slmr ", "COMP_CWORD": "1"}
     assert completion.answer(environ) is None
 

@@ -40,8 +40,34 @@ def _command(node: clitree.Node) -> dict[str, Any]:
     }
 
 
+class _Params:
+    def __init__(self, key: str) -> None:
+        self.params = {"key": key}
+
+
+def static_values() -> dict[str, Any]:
+    """The completion values that depend only on this version of slmr, not on the user's config:
+    keys, choices and task names. Precomputed so <TAB> on them needs no config module at all."""
+    from slmr import completion, config
+
+    return {
+        "config_key": completion.complete_config_key(""),
+        "task": completion.complete_task(""),
+        "config_value": {
+            key: completion.complete_config_value(_Params(key), "")
+            for key in config.all_keys()
+            if not key.endswith(".model")  # model names come from the user's config: computed at <TAB>
+        },
+    }
+
+
 def build() -> dict[str, Any]:
-    return {"version": __version__, "prog": clitree.PROG, "root": _command(clitree.tree())}
+    return {
+        "version": __version__,
+        "prog": clitree.PROG,
+        "root": _command(clitree.tree()),
+        "values": static_values(),
+    }
 
 
 def render() -> str:
