@@ -35,6 +35,20 @@ class LocalSettings:
     base_url: str | None = None
     api_key: str | None = None
     timeout_s: float = 300.0
+    #: the largest context window slmr asks the local model for (memory grows with it)
+    num_ctx_max: int = 32768
+    #: the smallest window slmr asks for; raise it to keep one size (Ollama reloads a model when it changes)
+    num_ctx_min: int = 4096
+    #: the model's window when the server cannot be asked (OpenAI-compatible servers); empty: ask Ollama
+    context_length: int | None = None
+    #: the most input tokens one chunk of a long input holds (smaller chunks suit small models)
+    chunk_tokens: int = 8000
+    #: longer inputs than this many chunks go to the frontier model instead
+    max_chunks: int = 64
+    #: when a local answer fails its checks after one retry: "auto" escalates, "ask" asks on a terminal
+    escalate: str = "ask"
+    #: when the local model cannot be reached: "fail" (exit 3) or "cloud" (use the frontier model)
+    unavailable: str = "fail"
 
 
 @dataclass
@@ -65,6 +79,8 @@ class RouterSettings:
 class LedgerSettings:
     #: store prompt and response text in the ledger (off: only a SHA-256 of the prompt is kept)
     store_text: bool = False
+    #: keep the most recent request (its text too) in a private file so `slmr redo` can re-run it
+    keep_last_request: bool = True
 
 
 @dataclass
@@ -99,6 +115,8 @@ SECTIONS: tuple[str, ...] = ("local", "cloud", "router", "ledger", "budget", "ho
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "local.backend": LOCAL_BACKENDS,
+    "local.escalate": ("auto", "ask", "never"),
+    "local.unavailable": ("fail", "cloud"),
     "cloud.provider": CLOUD_PROVIDERS,
     "router.unsure_policy": ("cloud", "local", "judge"),
     "hook.mode": ("apply", "suggest", "off"),

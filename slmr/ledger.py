@@ -45,6 +45,12 @@ class CallRecord:
     parent_id: int | None = None
     prompt_sha256: str | None = None
     project: str | None = None
+    #: False once a later attempt (a retry, an escalation) superseded this one, or for a chunk's part call
+    final: bool = True
+    #: why this call was made: first, retry, escalation, fallback, redo, map, reduce, section
+    attempt: str | None = None
+    #: the names of the output checks this call's answer failed, comma-separated
+    checks: str | None = None
 
 
 def utc_now() -> str:
@@ -90,8 +96,36 @@ def _m001_calls(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX calls_ts ON calls(ts_utc)")
 
 
+def _m002_cascade(db: sqlite3.Connection) -> None:
+    # rows written before this migration were single attempts, hence final
+    db.execute("ALTER TABLE calls ADD COLUMN final INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE calls ADD COLUMN attempt TEXT")
+    db.execute("ALTER TABLE calls ADD COLUMN checks TEXT")
+    db.execute("CREATE INDEX calls_parent ON calls(parent_id)")
+    # a routing correction: the user re-ran call_id on the other route (slmr redo); label is that route.
+    # instruction/content hold text only when ledger.store_text is on
+    db.execute(
+        """
+        CREATE TABLE corrections (
+            id INTEGER PRIMARY KEY,
+            ts_utc TEXT NOT NULL,
+            call_id INTEGER REFERENCES calls(id),
+            redo_id INTEGER REFERENCES calls(id),
+            task TEXT NOT NULL,
+            decided_by TEXT,
+            from_route TEXT NOT NULL,
+            label TEXT NOT NULL,
+            prompt_sha256 TEXT,
+            instruction TEXT,
+            content TEXT
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("0001_calls", _m001_calls),
+    ("0002_cascade", _m002_cascade),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -158,6 +192,7 @@ class Ledger:
     def record(self, call: CallRecord) -> int:
         row = asdict(call)
         row["tokens_estimated"] = int(bool(row["tokens_estimated"]))
+        row["final"] = int(bool(row["final"]))
         columns = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
         cur = self.db.execute(f"INSERT INTO calls ({columns}) VALUES ({marks})", row)
@@ -179,6 +214,56 @@ class Ledger:
 
     def get(self, call_id: int) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM calls WHERE id = ?", (call_id,)).fetchone()
+
+    def supersede(self, call_id: int) -> None:
+        """Mark a call as not final: a retry or an escalation followed it."""
+        self.db.execute("UPDATE calls SET final = 0 WHERE id = ?", (call_id,))
+
+    def chain(self, call_id: int) -> list[sqlite3.Row]:
+        """A call and its ancestors through parent_id, oldest first (the attempts behind an answer)."""
+        rows = self.db.execute(
+            """
+            WITH RECURSIVE up(id, depth) AS (
+                SELECT id, 0 FROM calls WHERE id = ?
+                UNION ALL
+                SELECT calls.parent_id, up.depth + 1 FROM calls JOIN up ON calls.id = up.id
+                WHERE calls.parent_id IS NOT NULL AND up.depth < 10000
+            )
+            SELECT calls.* FROM up JOIN calls ON calls.id = up.id ORDER BY up.depth DESC
+            """,
+            (call_id,),
+        ).fetchall()
+        return rows
+
+    def add_correction(
+        self,
+        *,
+        call_id: int | None,
+        redo_id: int | None,
+        task: str,
+        decided_by: str | None,
+        from_route: str,
+        label: str,
+        prompt_sha256: str | None,
+        instruction: str | None = None,
+        content: str | None = None,
+    ) -> int:
+        cur = self.db.execute(
+            "INSERT INTO corrections (ts_utc, call_id, redo_id, task, decided_by, from_route, label, "
+            "prompt_sha256, instruction, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (utc_now(), call_id, redo_id, task, decided_by, from_route, label, prompt_sha256, instruction, content),
+        )
+        return int(cur.lastrowid or 0)
+
+    def corrections(self, since_utc: str | None = None, until_utc: str | None = None) -> list[sqlite3.Row]:
+        """Routing corrections recorded by ``slmr redo``, oldest first: labelled data for the router.
+
+        Each row: id, ts_utc, call_id, redo_id, task, decided_by (who chose the first route: router,
+        task or flag), from_route, label ("reshape" | "create": the route the user re-ran it on),
+        prompt_sha256, and instruction / content (NULL unless ledger.store_text was on).
+        """
+        where, params = _period(since_utc, until_utc)
+        return self.db.execute(f"SELECT * FROM corrections {where} ORDER BY ts_utc, id", params).fetchall()
 
 
 def _period(since_utc: str | None, until_utc: str | None) -> tuple[str, list[Any]]:

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 LOCAL_BACKENDS = frozenset({"ollama", "openai-compatible"})
+#: ledger ``attempt`` values that start a piece of work (None: rows from before attempts were recorded)
+STARTS = frozenset({None, "first", "redo", "map", "reduce", "section"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Totals:
     unpriced_calls: int = 0
     estimated_calls: int = 0
     errors: int = 0
+    #: pieces of work that started on the local model, and those of them escalated to the frontier model
+    local_starts: int = 0
+    escalations: int = 0
 
     @property
     def saved_usd(self) -> float:
@@ -88,6 +93,10 @@ class Totals:
     @property
     def local_share(self) -> float | None:
         return None if not self.calls else self.local_calls / self.calls
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return None if not self.local_starts else self.escalations / self.local_starts
 
     def add(self, row: Mapping[str, Any]) -> None:
         self.calls += 1
@@ -110,6 +119,12 @@ class Totals:
             self.estimated_calls += 1
         if row["status"] != "ok":
             self.errors += 1
+        # sqlite3.Row: `in` tests values, so ask keys(); rows from other callers may lack the column
+        attempt = row["attempt"] if "attempt" in row.keys() else None  # noqa: SIM118
+        if row["backend"] in LOCAL_BACKENDS and attempt in STARTS:
+            self.local_starts += 1
+        if attempt == "escalation":
+            self.escalations += 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +141,8 @@ class Totals:
             "unpriced_calls": self.unpriced_calls,
             "estimated_calls": self.estimated_calls,
             "errors": self.errors,
+            "escalations": self.escalations,
+            "escalation_rate": None if self.escalation_rate is None else round(self.escalation_rate, 4),
         }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from slmr import doctor
+from slmr.ledger import SCHEMA_VERSION
 
 
 def _checks(result) -> dict[str, dict]:
@@ -27,7 +28,7 @@ def test_doctor_all_good_with_a_reachable_server(cli, fake_ollama, fake_anthropi
     assert checks["local server"]["status"] == "ok" and "0.12.6" in checks["local server"]["detail"]
     assert checks["local model"]["status"] == "ok" and "131,072" in checks["local model"]["detail"]
     assert checks["cloud key"]["status"] == "ok"
-    assert checks["ledger"]["status"] == "ok" and "schema 1" in checks["ledger"]["detail"]
+    assert checks["ledger"]["status"] == "ok" and f"schema {SCHEMA_VERSION}" in checks["ledger"]["detail"]
     assert checks["config"]["status"] == "ok"
     assert checks["git hook"]["status"] == "skip"  # the test's working directory is not a repository
     assert checks["prices"]["status"] in ("ok", "warn")
@@ -95,7 +96,7 @@ def test_doctor_ledger_schema_and_newer_ledger(cli, fake_ollama, fake_anthropic,
 
     with Ledger(isolated_home / "ledger.db"):
         pass
-    assert "writable, schema 1" in _checks(cli("doctor", "--json"))["ledger"]["detail"]
+    assert f"writable, schema {SCHEMA_VERSION}" in _checks(cli("doctor", "--json"))["ledger"]["detail"]
     db = sqlite3.connect(isolated_home / "ledger.db")
     db.execute("INSERT INTO _migrations VALUES ('9999_future', '2030-01-01')")
     db.commit()

@@ -71,3 +71,19 @@ def test_environment_and_files(rendered: str) -> None:
         assert "SLMR_" + key.replace(".", "_").upper() in text
     assert "config.toml" in text and "ledger.db" in text and "hooks" in text
     assert "slmr hook install" in text and "slmr spend --week" in text and "| slmr summarize" in text
+
+
+def test_any_help_text_renders_cleanly(tmp_path: Path) -> None:
+    # help texts written later may hold non-ASCII, backslashes, or lines starting with a dot
+    from slmr.devtools import manpage
+
+    page = tmp_path / "t.1"
+    body = "\n".join(
+        manpage.paragraphs("Local \u21c4 frontier \u2014 caf\u00e9 \\n -x --y\n\n.dot first\n\n    'quote first")
+    )
+    page.write_text(f'.TH T 1 "" "t" "t"\n.SH NAME\nt\n{body}\n')
+    done = subprocess.run(["groff", "-man", "-Tutf8", "-ww", str(page)], capture_output=True, text=True, check=False)
+    assert done.stderr == ""
+    text = _plain(done.stdout)
+    assert "Local \u21c4 frontier \u2014 caf\u00e9 \\n -x --y" in " ".join(text.split())
+    assert ".dot first" in text and "'quote first" in text

@@ -106,8 +106,11 @@ def test_slmr_home_holds_all_state(slmr_env, fake_ollama, tmp_path: Path):
     assert run(["rewrite"], env, stdin=b"x\n").returncode == 0
     assert sorted(p.name for p in home.iterdir() if not p.name.startswith("ledger.db-")) == [
         "config.toml",
+        "last_request.json",  # for slmr redo
         "ledger.db",
+        "model_windows.json",  # the model's context length, cached
     ]
     report = json.loads(run(["spend", "--json"], env).stdout)
     assert report["calls"] == 1
-    assert oct(os.stat(home / "ledger.db").st_mode & 0o777) == "0o600"
+    for name in ("ledger.db", "last_request.json", "model_windows.json"):
+        assert oct(os.stat(home / name).st_mode & 0o777) == "0o600", name

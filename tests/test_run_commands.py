@@ -78,7 +78,7 @@ def test_summarize_takes_several_files(cli, fake_ollama, tmp_path: Path):
 
 
 def test_instruction_reaches_the_model(cli, fake_ollama):
-    fake_ollama.reply("Dear team, the deployment failed.")
+    fake_ollama.reply("# Notes\n\nDear team, the deployment failed because the cache was stale.")
     assert cli("rewrite", "-i", "more formal", input=NOTES).exit_code == 0
     assert "more formal" in fake_ollama.requests[0]["messages"][-1]["content"]
 
@@ -98,8 +98,11 @@ def test_extract_json_that_does_not_parse_fails_with_exit_5(cli, fake_ollama, le
     assert result.stdout == ""
     assert "not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
-    [row] = ledger_rows()
-    assert row["status"] == "error" and row["error_kind"] == "check_failed"
+    # one retry on the local model, then no escalation: nobody is there to ask (local.escalate = ask)
+    first, retry = ledger_rows()
+    assert (first["attempt"], retry["attempt"], retry["parent_id"]) == ("first", "retry", first["id"])
+    assert (first["final"], retry["final"]) == (0, 1)
+    assert all(r["status"] == "error" and r["error_kind"] == "check_failed" for r in (first, retry))
 
 
 def test_ask_routes_reshape_to_local_and_prints_the_decision_on_stderr(cli, fake_ollama, fake_anthropic):

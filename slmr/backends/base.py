@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass
@@ -27,6 +27,8 @@ class ChatRequest:
     temperature: float | None = None
     #: ask the server for JSON output where it supports that
     json: bool = False
+    #: a JSON schema the answer must match; Ollama constrains its output to it (structured outputs)
+    schema: dict[str, Any] | None = None
     #: Ollama's context length for this request
     num_ctx: int | None = None
     timeout_s: float | None = None

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from slmr.config import Settings
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+#: /api/show reads model metadata without loading the model, so it answers fast even when a load is slow
+SHOW_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -57,7 +59,7 @@ class OllamaBackend:
                 messages=messages,
                 stream=True,
                 options=options or None,
-                format="json" if request.json else None,
+                format=request.schema if request.schema else "json" if request.json else None,
             )
             for part in parts:
                 text = part.message.content if part.message else None
@@ -73,6 +75,20 @@ class OllamaBackend:
             raise LocalBackendError(
                 f"the connection to Ollama at {self.where} dropped mid-answer", "check the server, then retry"
             )
+
+    def context_length(self, model: str) -> int | None:
+        """The model's maximum context from /api/show (``<family>.context_length``); None when unknown.
+
+        Errors are not raised here: the chat call that follows meets the same fault and reports it.
+        """
+        try:
+            info = self.client(timeout_s=SHOW_TIMEOUT_S).show(model).modelinfo or {}
+        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, pydantic.ValidationError, ValueError):
+            return None
+        for key, value in info.items():
+            if key.endswith(".context_length") and isinstance(value, int) and value > 0:
+                return value
+        return None
 
     def _translate_errors(self, model: str) -> _ErrorMap:
         return _ErrorMap(self.where, model)

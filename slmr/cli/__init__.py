@@ -50,9 +50,10 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
-    from slmr.cli import doctor, models, route, run, spend
+    from slmr.cli import doctor, models, redo, route, run, spend
 
     run.register(app)
+    redo.register(app)
     route.register(app)
     spend.register(app)
     config_cmd.register(app)

@@ -26,6 +26,7 @@ REPORT_COLUMNS = (
     "cost_usd",
     "baseline_cost_usd",
     "project",
+    "attempt",
 )
 
 
@@ -118,6 +119,13 @@ def _render(report: reports.Report, console: common.Console) -> None:
     console.out.print(table)
     share = f"{100 * t.local_share:.0f}%" if t.local_share is not None else "—"
     console.out.print(f"local share of calls: {share}", markup=False, highlight=False)
+    if t.escalations:
+        rate = f"{100 * (t.escalation_rate or 0):.0f}%"
+        console.out.print(
+            f"escalated to the frontier model: {t.escalations} of {t.local_starts} local answers ({rate})",
+            markup=False,
+            highlight=False,
+        )
     if report.unpriced_models:
         missing = ", ".join(f"{m} ({n} calls)" for m, n in report.unpriced_models.items())
         console.out.print(

@@ -22,7 +22,8 @@ def esc(text: str) -> str:
     """Escape text for roff: backslashes, hyphens that are options, and control characters at line start."""
     # a hyphen that starts a word is an option's or a number's minus sign; inside a word it stays a hyphen
     text = re.sub(r"(?<!\w)-", r"\\-", text.replace("\\", "\\e"))
-    text = text.replace("\u2014", "\\(em").replace("\u2026", "...").replace("\u2192", "->")
+    # groff reads its input as Latin-1 unless preconv runs: spell every other character as \[uXXXX]
+    text = "".join(ch if ord(ch) < 128 else f"\\[u{ord(ch):04X}]" for ch in text)
     lines = []
     for line in text.split("\n"):
         if line[:1] in (".", "'"):
