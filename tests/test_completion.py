@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import redirect_stdout
@@ -236,3 +237,20 @@ def test_source_instruction_prints_the_committed_script(slmr_env: dict[str, str]
     assert done.returncode == 0, done.stderr
     committed = (REPO / "completions" / "slmr.bash").read_text()
     assert done.stdout.strip() in committed
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="bash is not installed")
+def test_the_bash_script_completes_in_real_bash(slmr_env: dict[str, str]) -> None:
+    # the committed script, sourced into bash, calling the slmr console script of this environment
+    bin_dir = Path(sys.executable).parent
+    assert (bin_dir / "slmr").exists(), "the package is not installed in this environment (pip install -e .)"
+    script = (
+        f"source {REPO / 'completions' / 'slmr.bash'}\n"
+        "COMP_WORDS=(slmr config set cloud.provider ''); COMP_CWORD=4\n"
+        "_slmr_completion slmr\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**slmr_env, "PATH": f"{bin_dir}{os.pathsep}{slmr_env.get('PATH', '')}"}
+    done = subprocess.run(["bash", "--norc", "-c", script], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["anthropic", "openai"]
