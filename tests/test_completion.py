@@ -66,6 +66,26 @@ LINES = [
 ]
 
 
+def _lines_for_every_command() -> list[str]:
+    """For each command in the tree, whatever its author: its words, its options, each option's values,
+    and its first argument, so commands added later are covered without editing this file."""
+    lines = []
+    for node in clitree.tree().walk():
+        words = " ".join(node.path)
+        lines += [f"{words} ", f"{words} -", f"{words} --"]
+        for p in node.params():
+            if clitree.is_option(p) and not (p.is_flag or p.count):
+                lines.append(f"{words} {p.opts[0]} ")
+    return lines
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize("line", _lines_for_every_command())
+def test_fast_path_matches_typer_for_every_command(shell: str, line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _env(shell, line)
+    assert _fast_answer(shell, env) == _typer_answer(shell, env, monkeypatch)
+
+
 def _ordered_help_names(self: Command, ctx: Context) -> list[str]:
     taken = {n for p in self.params for n in (*p.opts, *p.secondary_opts)}
     return [n for n in ctx.help_option_names if n not in taken]
