@@ -68,11 +68,14 @@ class CloudSettings:
 
 @dataclass
 class RouterSettings:
-    #: P(create) at or above this goes to the frontier model
-    threshold: float = 0.5
+    #: P(create) at or above this goes to the frontier model; unset means the fitted default in router.json
+    threshold: float | None = None
     #: half-width of the unsure band around the threshold, where ``unsure_policy`` decides
-    unsure_margin: float = 0.0
+    unsure_margin: float = 0.05
+    #: in the unsure band: "cloud" (escalate), "local", or "judge" (the local model answers reshape/create)
     unsure_policy: str = "cloud"
+    #: the local model's usable context window in tokens; longer inputs route to create (unset: 8192)
+    context_tokens: int | None = None
 
 
 @dataclass
@@ -91,8 +94,18 @@ class BudgetSettings:
 
 @dataclass
 class HookSettings:
+    #: "apply" rewrites the message, "suggest" only shows the cleaned one, "off" does nothing
     mode: str = "apply"
+    #: the whole model call, start to finish; past it the message is kept as written
     timeout_s: float = 15.0
+    #: leave messages given with -m/-F alone (they were typed deliberately, often by scripts)
+    skip_message_flag: bool = False
+    #: also clean messages reused from a commit (-c, -C, --amend); off: they are left alone
+    clean_amend: bool = False
+    #: also clean merge and squash messages (git writes most of those itself)
+    clean_merge: bool = False
+    #: also clean during rebases, cherry-picks and reverts (off: history being replayed is left alone)
+    clean_rebase: bool = False
 
 
 @dataclass

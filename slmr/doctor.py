@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -19,8 +18,6 @@ from slmr.errors import ConfigError, ExitCode
 
 OK, INFO, WARN, FAIL, SKIP = "ok", "info", "warn", "fail", "skip"
 PRICE_MAX_AGE_DAYS = 90
-#: the hooks `slmr hook install` may write; a hook file that mentions slmr counts as installed
-HOOK_NAMES = ("prepare-commit-msg", "commit-msg")
 
 
 @dataclass
@@ -196,35 +193,40 @@ def check_ledger() -> Check:
     return Check("ledger", OK, f"{path}, writable, schema {version}{upgrade}")
 
 
-def _git(*args: str, timeout: float) -> str | None:
+def check_hook() -> Check:
+    """The hook's state in the current repository, as ``slmr hook status`` reports it."""
+    from slmr.errors import SlmrError
+    from slmr.hooks import install
+
     try:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def check_hook(timeout: float) -> Check:
-    # TODO(lead): when slmr.hooks (issue 5) is on main, report through its status() instead of
-    # looking for hook files that mention slmr, so both agree on chaining and --global installs.
-    if _git("rev-parse", "--git-dir", timeout=timeout) is None:
-        return Check("git hook", SKIP, "not inside a git repository (or git is not installed)")
-    git_path = _git("rev-parse", "--git-path", "hooks", timeout=timeout)
-    if git_path is None:
-        return Check("git hook", SKIP, "git could not say where this repository's hooks are")
-    # relative to the working directory unless core.hooksPath is absolute
-    hooks_dir = str((Path.cwd() / git_path).resolve())
-    found = []
-    for name in HOOK_NAMES:
-        hook = Path(hooks_dir) / name
-        try:
-            if "slmr" in hook.read_text(encoding="utf-8", errors="replace"):
-                found.append(name)
-        except OSError:
-            continue
-    if found:
-        return Check("git hook", OK, f"{', '.join(found)} installed in {hooks_dir}")
-    return Check("git hook", INFO, f"not installed in this repository ({hooks_dir})", fix="slmr hook install")
+        report = install.status()
+    except (SlmrError, OSError) as exc:
+        return Check("git hook", SKIP, f"git could not say where the hooks are: {exc}")
+    glob = report["global"]
+    repo = report["repository"]
+    assert isinstance(glob, dict)
+    if not isinstance(repo, dict):
+        where = f"; global hooks installed in {glob['directory']}" if glob["installed"] else ""
+        return Check("git hook", SKIP, f"not inside a git repository{where}")
+    hooks = repo["hooks"]
+    ours = [h for h in hooks if h["state"] == "slmr"]
+    scope = "slmr's global hooks" if repo["uses_global"] else repo["hooks_dir"]
+    broken = [h for h in ours if not h.get("python_ok")]
+    if broken:
+        return Check(
+            "git hook",
+            WARN,
+            f"{broken[0]['hook']} calls {broken[0].get('python')}, which is gone: the hook does nothing",
+            fix="slmr hook install" + (" --global" if repo["uses_global"] else ""),
+        )
+    if install.active_here(report):
+        return Check("git hook", OK, f"{', '.join(h['hook'] for h in ours)} installed ({scope})")
+    if ours:
+        missing = ", ".join(h["hook"] for h in hooks if h["state"] != "slmr")
+        return Check("git hook", WARN, f"partly installed: {missing} missing ({scope})", fix="slmr hook install")
+    others = [h["hook"] for h in hooks if h["state"] == "other"]
+    extra = f"; other hooks present ({', '.join(others)}), which install would chain to" if others else ""
+    return Check("git hook", INFO, f"not installed in this repository ({scope}){extra}", fix="slmr hook install")
 
 
 def check_prices(today: date | None = None) -> Check:
@@ -254,7 +256,7 @@ def run(timeout: float = probe.TIMEOUT_S, today: date | None = None) -> list[Che
         check_local_model(settings, server, timeout),
         check_cloud_key(settings),
         check_ledger(),
-        check_hook(timeout),
+        check_hook(),
         check_prices(today),
     ]
 

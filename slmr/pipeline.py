@@ -24,12 +24,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from slmr import backends, checks, chunking, context, lastrun, pricing, router, tasks
+from slmr import backends, checks, chunking, context, judge, lastrun, pricing, router, tasks
 from slmr.backends.base import Backend, ChatRequest, Message, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
 from slmr.config import Settings, ledger_path
 from slmr.console import Console
-from slmr.errors import CheckFailed, InputError, LocalUnavailable, SlmrError
+from slmr.errors import CheckFailed, InputError, LocalUnavailable, SlmrError, TimedOut
 from slmr.ledger import CallRecord, Ledger, prompt_hash
 
 #: attempts that replace the previous attempt at the same piece of work
@@ -52,12 +52,16 @@ class Request:
     schema: dict[str, Any] | None = None
     #: set by ``slmr redo``: the ledger id of the call being re-run, the parent of the first new row
     redo_of: int | None = None
+    #: a deadline for the whole request, retries included, in seconds (the commit hook's hook.timeout_s)
+    timeout_s: float | None = None
+    #: keep this request for ``slmr redo``; the commit hook says no, so it never replaces the user's own
+    remember: bool = True
 
 
 @dataclass
 class Route:
     route: str  # "reshape" | "create"
-    decided_by: str  # "flag" | "task" | "router" | "policy"
+    decided_by: str  # "flag" | "task" | "router" | "policy" | "judge"
     confidence: float | None
     local: bool
     reasons: list[str]
@@ -96,15 +100,81 @@ class Attempt:
     truncated: bool = False
 
 
-def choose_route(request: Request, settings: Settings) -> Route:
+def choose_route(
+    request: Request, settings: Settings, console: Console | None = None, ledger_file: Path | None = None
+) -> Route:
     task = tasks.get(request.task)
     if request.force in ("local", "cloud"):
         local = request.force == "local"
         return Route(tasks.RESHAPE if local else tasks.CREATE, "flag", None, local, [f"--{request.force}"])
     if task.kind is not None:
         return Route(task.kind, "task", None, task.kind == tasks.RESHAPE, [f"task {task.name}"])
-    decision = router.decide(request.instruction or "", request.content, threshold=settings.router.threshold)
+    decision = router.decide(
+        request.instruction or "",
+        request.content,
+        threshold=settings.router.threshold,
+        context_tokens=settings.router.context_tokens,
+    )
+    if decision.unsure(settings.router.unsure_margin):
+        return _unsure(decision, request, settings, console or Console(), ledger_file)
     return Route(decision.route, "router", decision.confidence, decision.route == tasks.RESHAPE, decision.reasons)
+
+
+def _unsure(
+    decision: router.Decision, request: Request, settings: Settings, console: Console, ledger_file: Path | None
+) -> Route:
+    """Near the threshold the router's guess is a coin flip: the configured unsure policy decides."""
+    policy = settings.router.unsure_policy
+    note = f"unsure (P(create) {decision.p_create:.2f}): {policy} policy"
+    decided_by = "policy"
+    if policy == "judge":
+        said = _judge(request, settings, console, ledger_file)
+        policy, decided_by = (said, "judge") if said else ("create", "policy")
+        note += f": the local model said {said}" if said else ": no clear answer from the local model, so cloud"
+    route = tasks.RESHAPE if policy in ("local", tasks.RESHAPE) else tasks.CREATE
+    confidence = decision.p_create if route == tasks.CREATE else 1.0 - decision.p_create
+    return Route(route, decided_by, confidence, route == tasks.RESHAPE, [*decision.reasons, note])
+
+
+def _judge(request: Request, settings: Settings, console: Console, ledger_file: Path | None) -> str | None:
+    """Ask the local model reshape-or-create; the call is recorded like any other. None if it cannot say."""
+    backend = backends.local_backend(settings)
+    chat = judge.request(request.instruction or "", request.content, settings.local.model)
+    prompt_text = "\n".join(m.content for m in chat.messages)
+    record = CallRecord(
+        command=request.command,
+        task="judge",
+        route=tasks.RESHAPE,
+        decided_by="policy",
+        backend=backend.name,
+        model=chat.model,
+        status="error",
+        prompt_sha256=prompt_hash(prompt_text),
+        project=project_name(),
+        # an aid to routing, not an answer: never the final call of a piece of work
+        final=False,
+        attempt="judge",
+    )
+    produced: list[str] = []
+    response: Response | None = None
+    started = time.perf_counter()
+    try:
+        response = backend.stream(chat)
+        produced.extend(response)
+        record.status = "ok"
+    except KeyboardInterrupt:
+        record.status = record.error_kind = "interrupted"
+        raise
+    except SlmrError as exc:
+        record.error_kind = exc.kind
+        console.warn(f"the local judge could not answer ({exc.one_line()}); escalating to the frontier model")
+        return None
+    finally:
+        record.latency_ms = (time.perf_counter() - started) * 1000
+        _fill_usage(record, response, prompt_text, produced)
+        _fill_costs(record, settings)
+        save(record, console, ledger_file)
+    return judge.verdict("".join(produced))
 
 
 def pick_backend(route: Route, settings: Settings) -> tuple[Backend, str]:
@@ -126,7 +196,7 @@ class _Run:
         self.console = console
         self.ledger_file = ledger_file
         self.task = tasks.get(request.task)
-        self.route = choose_route(request, settings)
+        self.route = choose_route(request, settings, console, ledger_file)
         self.schema = request.schema
         self.json = request.json or request.schema is not None
         # Answers that are cleaned and checked are buffered off a terminal, so a pipe or file gets only
@@ -143,6 +213,7 @@ class _Run:
         self.final_model = ""
         #: the text the last streamed attempt wrote to the terminal
         self.last_shown = ""
+        self.deadline = time.perf_counter() + request.timeout_s if request.timeout_s else None
 
     # --- the request ---------------------------------------------------------------------------
     def execute(self) -> Outcome:
@@ -368,6 +439,7 @@ class _Run:
         kind: str,
         num_ctx: int | None,
     ) -> Attempt:
+        remaining = self._remaining()
         prompt_text = "\n".join(m.content for m in messages)
         record = CallRecord(
             command=self.request.command,
@@ -390,6 +462,7 @@ class _Run:
             json=self.json,
             schema=self.schema if backend.local else None,
             num_ctx=num_ctx if backend.local else None,
+            timeout_s=remaining,
         )
         show = self.live and piece.show
         cleaner = StreamCleaner(piece.content) if self.task.clean_output else None
@@ -407,6 +480,8 @@ class _Run:
                     record.ttft_ms = (time.perf_counter() - started) * 1000
                     spinner.stop()
                 produced.append(chunk)
+                if self.deadline is not None and time.perf_counter() > self.deadline:
+                    raise TimedOut(f"{backend.name} {model} took longer than {self.request.timeout_s:g} s")
                 if show:
                     shown.append(cleaner.feed(chunk) if cleaner else chunk)
                     self.console.write(shown[-1])
@@ -460,6 +535,15 @@ class _Run:
                 self.parent = call_id
                 self.first_id = self.first_id or call_id
 
+    def _remaining(self) -> float | None:
+        """Seconds left before the request's deadline (None: no deadline); none left is a timeout."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            raise TimedOut(f"no time left for another call within {self.request.timeout_s:g} s")
+        return left
+
     def _before_cloud_call(self, chat: ChatRequest, record: CallRecord) -> None:
         """Every call to a cloud backend passes here just before it streams, and only cloud calls do.
 
@@ -501,8 +585,8 @@ class _Run:
         return context.fits(context.prompt_sizing_tokens(messages), out, window) or window.usable
 
     def _remember(self) -> None:
-        if self.first_id is None:
-            return  # nothing was sent: there is nothing to redo
+        if self.first_id is None or not self.request.remember:
+            return  # nothing was sent (nothing to redo), or the caller keeps its requests out of redo
         try:
             lastrun.remember(
                 lastrun.LastRequest(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -111,10 +112,17 @@ def test_doctor_hook_state_in_a_repository(cli, fake_ollama, fake_anthropic, tmp
     monkeypatch.chdir(repo)
     check = _checks(cli("doctor", "--json"))["git hook"]
     assert check["status"] == "info" and check["fix"] == "slmr hook install"
-    hook = repo / ".git" / "hooks" / "prepare-commit-msg"
-    hook.write_text('#!/bin/sh\nexec /usr/bin/slmr hook run "$1"\n')
+    assert cli("hook", "install").exit_code == 0
     check = _checks(cli("doctor", "--json"))["git hook"]
-    assert check["status"] == "ok" and "prepare-commit-msg" in check["detail"]
+    assert check["status"] == "ok", check
+    assert "prepare-commit-msg" in check["detail"] and "commit-msg" in check["detail"]
+    # a hook whose recorded python has gone away is reported, with the reinstall command
+    hook = repo / ".git" / "hooks" / "commit-msg"
+    hook.write_text(hook.read_text().replace(sys.executable, "/nonexistent/python3"))
+    check = _checks(cli("doctor", "--json"))["git hook"]
+    assert check["status"] == "warn" and check["fix"] == "slmr hook install"
+    assert cli("hook", "uninstall").exit_code == 0
+    assert _checks(cli("doctor", "--json"))["git hook"]["status"] == "info"
 
 
 def test_price_table_age_warning() -> None:

@@ -195,6 +195,9 @@ def test_forced_local_that_cannot_fit_is_a_clear_error(cli, fake_ollama, fake_an
 
 def test_a_long_ask_goes_to_the_frontier_model(cli, fake_ollama, fake_anthropic, monkeypatch):
     monkeypatch.setenv("SLMR_LOCAL_NUM_CTX_MAX", "4096")
+    # the router itself sends inputs beyond router.context_tokens to create; widen it so that this
+    # test reaches the pipeline's own too-long fallback
+    monkeypatch.setenv("SLMR_ROUTER_CONTEXT_TOKENS", "1000000")
     fake_anthropic.reply("Fixed.")
     result = cli("ask", "fix the typos in this", input=document(5_000))
     assert result.exit_code == 0, result.stderr

@@ -50,13 +50,16 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
-    from slmr.cli import doctor, models, redo, route, run, spend
+    from slmr.cli import doctor, hook, models, redo, route, run, spend
+    from slmr.cli import eval as eval_cmd
 
     run.register(app)
     redo.register(app)
     route.register(app)
+    eval_cmd.register(app)
     spend.register(app)
     config_cmd.register(app)
+    hook.register(app)
     models.register(app)
     doctor.register(app)
 

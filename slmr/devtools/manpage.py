@@ -180,10 +180,16 @@ FILES = [
         "Marks that the one-time notice about the missing config file has been shown.",
     ),
     (
-        "$GIT_DIR/hooks/",
-        "The git hook `slmr hook install` writes, in the repository's hooks directory "
-        "(`git rev-parse --git-path hooks`; core.hooksPath is respected). `slmr doctor` reports whether it is "
-        "installed in the current repository.",
+        "$GIT_DIR/hooks/prepare-commit-msg, $GIT_DIR/hooks/commit-msg",
+        "The git hooks `slmr hook install` writes, in the repository's hooks directory "
+        "(`git rev-parse --git-path hooks`; core.hooksPath and worktrees are respected). A hook that was "
+        "there before is kept as NAME.pre-slmr and run first. `slmr hook status` and `slmr doctor` report "
+        "the state in the current repository.",
+    ),
+    (
+        "~/.local/share/slmr/hooks/",
+        "The hooks directory of `slmr hook install --global`, set as the global core.hooksPath "
+        "($SLMR_HOME/hooks when SLMR_HOME is set).",
     ),
     (
         "share/bash-completion/completions/slmr.bash, share/zsh/site-functions/_slmr, "
