@@ -31,8 +31,9 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    # resilient parsing is shell completion walking the command line: it must not print
+    if value and not ctx.resilient_parsing:
         sys.stdout.write(f"slmr {__version__}\n")
         raise typer.Exit(0)
 
@@ -49,8 +50,8 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
+    from slmr.cli import doctor, hook, log, models, prices, redo, route, run, spend
     from slmr.cli import eval as eval_cmd
-    from slmr.cli import hook, log, prices, redo, route, run, spend
 
     run.register(app)
     redo.register(app)
@@ -61,6 +62,8 @@ def _register() -> None:
     prices.register(app)
     config_cmd.register(app)
     hook.register(app)
+    models.register(app)
+    doctor.register(app)
 
 
 _register()
@@ -79,6 +82,11 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     from typer._click.exceptions import ClickException
     from typer.exceptions import Abort
 
+    if os.environ.get("_SLMR_COMPLETE"):
+        # a completion request slmr.entry left to typer (a script to print, or no usable snapshot)
+        from typer._completion_classes import completion_init
+
+        completion_init()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=list(argv) if argv is not None else None, prog_name="slmr", standalone_mode=False)
