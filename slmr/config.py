@@ -35,6 +35,9 @@ class LocalSettings:
     base_url: str | None = None
     api_key: str | None = None
     timeout_s: float = 300.0
+    #: openai-compatible servers: the most tokens one answer may take (small models can ramble on to the
+    #: end of the context, or forever where the server shifts the context)
+    max_tokens: int = 4096
 
 
 @dataclass

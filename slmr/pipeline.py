@@ -99,6 +99,8 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
     cleaner = StreamCleaner(request.content) if task.clean_output else None
     produced: list[str] = []
     response: Response | None = None
+    #: True once the stream ended by itself; a cut stream's usage (if any) is a snapshot from before the cut
+    finished = False
     started = time.perf_counter()
     spinner = console.spinner(f"{backend.name} {model}…")
     try:
@@ -110,6 +112,7 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
             produced.append(chunk)
             if not buffer:
                 console.write(cleaner.feed(chunk) if cleaner else chunk)
+        finished = True
         spinner.stop()
         tail = cleaner.finish() if cleaner else ""
         if not buffer:
@@ -138,7 +141,7 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
     finally:
         spinner.stop()
         record.latency_ms = (time.perf_counter() - started) * 1000
-        _fill_usage(record, response, prompt_text, produced)
+        _fill_usage(record, response, prompt_text, produced, finished)
         _fill_costs(record, settings)
         save(record, console, ledger_file)
 
@@ -165,12 +168,21 @@ def _check_json(answer: str) -> str:
     return text + "\n"
 
 
-def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str, produced: list[str]) -> None:
+def _fill_usage(
+    record: CallRecord, response: Response | None, prompt_text: str, produced: list[str], finished: bool = True
+) -> None:
     usage = response.usage if response is not None else None
     if usage is not None and (usage.input_tokens is not None or usage.output_tokens is not None):
         record.input_tokens = usage.input_tokens
         record.output_tokens = usage.output_tokens
         record.tokens_estimated = usage.estimated
+        if not finished and produced:
+            # Anthropic reports input at the start and output at the end; a cut stream (Ctrl-C, a dropped
+            # connection) kept only the start, so count what did arrive
+            if record.input_tokens is None:
+                record.input_tokens = estimate_tokens(prompt_text)
+            record.output_tokens = max(record.output_tokens or 0, estimate_tokens("".join(produced)))
+            record.tokens_estimated = True
     elif produced or record.status == "interrupted":
         # the stream ended before the server reported usage (Ctrl-C, a dropped connection)
         record.input_tokens = estimate_tokens(prompt_text)

@@ -118,6 +118,13 @@ def _render(report: reports.Report, console: common.Console) -> None:
     console.out.print(table)
     share = f"{100 * t.local_share:.0f}%" if t.local_share is not None else "—"
     console.out.print(f"local share of calls: {share}", markup=False, highlight=False)
+    if t.estimated_calls:
+        console.out.print(
+            f"estimated token counts: {t.estimated_calls} of {t.calls} calls (the server reported no usage,"
+            " or the call was cut short); their tokens and money are estimates",
+            markup=False,
+            highlight=False,
+        )
     if report.unpriced_models:
         missing = ", ".join(f"{m} ({n} calls)" for m, n in report.unpriced_models.items())
         console.out.print(
