@@ -94,13 +94,12 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
         prompt_sha256=prompt_hash(prompt_text),
         project=project_name(),
     )
-    # buffer when the answer must be checked before anyone sees it
-    buffer = request.json or not console.stdout_is_tty
+    # Answers that are cleaned and checked are buffered off a terminal, so a pipe or file gets only an
+    # accepted answer; free-form answers (ask, create) stream everywhere.
+    buffer = request.json or (task.clean_output and not console.stdout_is_tty)
     cleaner = StreamCleaner(request.content) if task.clean_output else None
     produced: list[str] = []
     response: Response | None = None
-    #: True once the stream ended by itself; a cut stream's usage (if any) is a snapshot from before the cut
-    finished = False
     started = time.perf_counter()
     spinner = console.spinner(f"{backend.name} {model}…")
     try:
@@ -112,7 +111,6 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
             produced.append(chunk)
             if not buffer:
                 console.write(cleaner.feed(chunk) if cleaner else chunk)
-        finished = True
         spinner.stop()
         tail = cleaner.finish() if cleaner else ""
         if not buffer:
@@ -141,7 +139,7 @@ def run(request: Request, settings: Settings, console: Console, *, ledger_file: 
     finally:
         spinner.stop()
         record.latency_ms = (time.perf_counter() - started) * 1000
-        _fill_usage(record, response, prompt_text, produced, finished)
+        _fill_usage(record, response, prompt_text, produced)
         _fill_costs(record, settings)
         save(record, console, ledger_file)
 
@@ -168,24 +166,17 @@ def _check_json(answer: str) -> str:
     return text + "\n"
 
 
-def _fill_usage(
-    record: CallRecord, response: Response | None, prompt_text: str, produced: list[str], finished: bool = True
-) -> None:
+def _fill_usage(record: CallRecord, response: Response | None, prompt_text: str, produced: list[str]) -> None:
     usage = response.usage if response is not None else None
-    if usage is not None and (usage.input_tokens is not None or usage.output_tokens is not None):
+    if usage is not None and usage.complete:
         record.input_tokens = usage.input_tokens
         record.output_tokens = usage.output_tokens
         record.tokens_estimated = usage.estimated
-        if not finished and produced:
-            # Anthropic reports input at the start and output at the end; a cut stream (Ctrl-C, a dropped
-            # connection) kept only the start, so count what did arrive
-            if record.input_tokens is None:
-                record.input_tokens = estimate_tokens(prompt_text)
-            record.output_tokens = max(record.output_tokens or 0, estimate_tokens("".join(produced)))
-            record.tokens_estimated = True
     elif produced or record.status == "interrupted":
-        # the stream ended before the server reported usage (Ctrl-C, a dropped connection)
-        record.input_tokens = estimate_tokens(prompt_text)
+        # the stream ended before the server reported final usage (Ctrl-C, a dropped connection):
+        # keep what it did report (Anthropic sends input tokens first) and estimate the rest
+        reported_input = usage.input_tokens if usage is not None else None
+        record.input_tokens = reported_input if reported_input is not None else estimate_tokens(prompt_text)
         record.output_tokens = estimate_tokens("".join(produced))
         record.tokens_estimated = True
 

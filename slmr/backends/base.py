@@ -49,6 +49,8 @@ class Usage:
     cache_write_tokens: int | None = None
     #: True when the server reported nothing and the counts are estimates
     estimated: bool = False
+    #: True once the stream ended normally; partial usage (e.g. Anthropic's message_start) stays False
+    complete: bool = False
 
 
 @dataclass

@@ -50,6 +50,7 @@ class OllamaBackend:
         if request.max_tokens:
             options["num_predict"] = request.max_tokens
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        done = False
         with self._translate_errors(request.model):
             parts = self.client(request.timeout_s).chat(
                 model=request.model,
@@ -63,7 +64,15 @@ class OllamaBackend:
                 if text:
                     yield text
                 if part.done:
-                    response.usage = Usage(input_tokens=part.prompt_eval_count, output_tokens=part.eval_count)
+                    done = True
+                    response.usage = Usage(
+                        input_tokens=part.prompt_eval_count, output_tokens=part.eval_count, complete=True
+                    )
+        if not done:
+            # a connection closed without the final line: the answer is incomplete
+            raise LocalBackendError(
+                f"the connection to Ollama at {self.where} dropped mid-answer", "check the server, then retry"
+            )
 
     def _translate_errors(self, model: str) -> _ErrorMap:
         return _ErrorMap(self.where, model)

@@ -16,7 +16,7 @@ import openai
 
 from slmr.backends import _sdk_errors
 from slmr.backends.base import ChatRequest, Response, Usage, estimate_tokens
-from slmr.errors import ConfigError, MissingKey
+from slmr.errors import CloudError, ConfigError, LocalBackendError, MissingKey
 
 if TYPE_CHECKING:
     from slmr.config import Settings
@@ -77,6 +77,7 @@ class OpenAIBackend:
         produced: list[str] = []
         reported = False
         chunks = 0
+        finished = False
         try:
             client = openai.OpenAI(
                 api_key=self.api_key,
@@ -91,6 +92,8 @@ class OpenAIBackend:
                     if text:
                         produced.append(text)
                         yield text
+                    if chunk.choices[0].finish_reason is not None:
+                        finished = True
                 if chunk.usage is not None:
                     reported = True
                     cached = getattr(chunk.usage.prompt_tokens_details, "cached_tokens", None)
@@ -98,6 +101,7 @@ class OpenAIBackend:
                         input_tokens=chunk.usage.prompt_tokens,
                         output_tokens=chunk.usage.completion_tokens,
                         cache_read_tokens=cached,
+                        complete=True,
                     )
         except openai.OpenAIError as exc:
             if chunks and isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
@@ -114,12 +118,19 @@ class OpenAIBackend:
             ) from None
         except _sdk_errors.transport_errors() as exc:
             raise self._broken(exc, chunks) from None
+        if not finished:
+            # a connection closed by a proxy or a dying server can look like a normal end of stream
+            failed = LocalBackendError if self.local else CloudError
+            raise failed(
+                f"the stream from {self.provider_label} at {self.where} ended before the answer was complete", "retry"
+            )
         if not reported:
             prompt = "\n".join(m.content for m in request.messages)
             response.usage = Usage(
                 input_tokens=estimate_tokens(prompt),
                 output_tokens=estimate_tokens("".join(produced)),
                 estimated=True,
+                complete=True,
             )
 
     def _broken(self, exc: BaseException, chunks: int) -> Exception:

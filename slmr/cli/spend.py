@@ -93,7 +93,7 @@ def _render(report: reports.Report, console: common.Console) -> None:
     t = report.totals
     table = Table(title=f"slmr spend — {report.period.label}", title_justify="left")
     for column in ("model", "calls", "input tok", "output tok", "spend", "baseline", "saved"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+        table.add_column(column, justify="left" if column == "model" else "right", no_wrap=column == "model")
     for key, g in report.groups.items():
         table.add_row(
             key,
