@@ -50,9 +50,13 @@ def _build_module() -> ModuleType:
     return module
 
 
+#: resolved at import, before tests/conftest.py points HOME (and so ~/.cache) at a temporary directory
+LLAMA_BINARY = _build_module().server_path()
+
+
 @pytest.fixture(scope="session")
 def llama_binary() -> Path:
-    path = _build_module().server_path()
+    path = LLAMA_BINARY
     if not path.exists():
         pytest.fail(
             f"llama-server is not built ({path} is missing). Run `bash scripts/ci_integration.sh` "
@@ -169,16 +173,3 @@ def endless_server(llama_binary: Path, smollm2_model: Path, tmp_path: Path) -> I
     server = start_server(llama_binary, smollm2_model, tmp_path / "endless.log", "--ignore-eos")
     yield server
     server.stop()
-
-
-@pytest.fixture(autouse=True)
-def slmr_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never the user's real home, config or keys."""
-    home = tmp_path / "slmr-home"
-    home.mkdir()
-    for name in list(os.environ):
-        if name.startswith(("SLMR_", "ANTHROPIC_", "OPENAI_", "OLLAMA_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SLMR_HOME", str(home))
-    monkeypatch.setenv("NO_COLOR", "1")
-    return home

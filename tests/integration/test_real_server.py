@@ -57,7 +57,7 @@ def openai_usage(recorder: Recorder) -> dict:
 
 
 @pytest.mark.parametrize("command", ["rewrite", "summarize", "extract"])
-def test_reshape_through_the_openai_compatible_backend(command: str, llama_server: str, slmr_home: Path) -> None:
+def test_reshape_through_the_openai_compatible_backend(command: str, llama_server: str, isolated_home: Path) -> None:
     with Recorder(llama_server) as recorder:
         run = slmr(command, stdin=NOTES, env=local_env(recorder.url))
 
@@ -69,7 +69,7 @@ def test_reshape_through_the_openai_compatible_backend(command: str, llama_serve
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
     assert sent["max_tokens"] == 64
     usage = openai_usage(recorder)
-    [row] = ledger_rows(slmr_home)
+    [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["route"], row["task"], row["status"]) == ("openai-compatible", "reshape", command, "ok")
     assert row["input_tokens"] == usage["prompt_tokens"] > 0
     assert 0 < row["output_tokens"] == usage["completion_tokens"] <= 64
@@ -77,14 +77,14 @@ def test_reshape_through_the_openai_compatible_backend(command: str, llama_serve
     assert row["cost_usd"] is None or row["cost_usd"] == 0  # local: never billed
 
 
-def test_a_server_without_usage_gets_estimates_marked_as_such(llama_server: str, slmr_home: Path) -> None:
+def test_a_server_without_usage_gets_estimates_marked_as_such(llama_server: str, isolated_home: Path) -> None:
     with Recorder(llama_server, drop_usage=True) as recorder:
         run = slmr("rewrite", stdin=NOTES, env=local_env(recorder.url))
         spend = slmr("spend", "--json", env=local_env(recorder.url))
 
     assert run.code == 0, run.stderr
     assert run.stdout.strip()
-    [row] = ledger_rows(slmr_home)
+    [row] = ledger_rows(isolated_home)
     assert row["status"] == "ok"
     assert row["tokens_estimated"] == 1
     assert row["input_tokens"] > 0 and row["output_tokens"] > 0
@@ -92,7 +92,7 @@ def test_a_server_without_usage_gets_estimates_marked_as_such(llama_server: str,
     assert json.loads(spend.stdout)["estimated_calls"] == 1
 
 
-def test_create_through_the_anthropic_sdk_and_the_real_messages_api(llama_server: str, slmr_home: Path) -> None:
+def test_create_through_the_anthropic_sdk_and_the_real_messages_api(llama_server: str, isolated_home: Path) -> None:
     with Recorder(llama_server) as recorder:
         run = slmr("create", "write a haiku about version control", env=anthropic_env(recorder.url))
 
@@ -104,7 +104,7 @@ def test_create_through_the_anthropic_sdk_and_the_real_messages_api(llama_server
     events = recorder.events()
     start = next(e for e in events if e["type"] == "message_start")["message"]["usage"]
     final = [e["usage"] for e in events if e["type"] == "message_delta" and e.get("usage")][-1]
-    [row] = ledger_rows(slmr_home)
+    [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["route"], row["status"]) == ("anthropic", "create", "ok")
     assert row["input_tokens"] == final.get("input_tokens", start["input_tokens"]) > 0
     assert row["output_tokens"] == final["output_tokens"] > 0
@@ -112,7 +112,7 @@ def test_create_through_the_anthropic_sdk_and_the_real_messages_api(llama_server
     assert row["tokens_estimated"] == 0
 
 
-def test_create_through_the_openai_sdk_and_the_real_chat_completions(llama_server: str, slmr_home: Path) -> None:
+def test_create_through_the_openai_sdk_and_the_real_chat_completions(llama_server: str, isolated_home: Path) -> None:
     with Recorder(llama_server) as recorder:
         run = slmr("create", "write a haiku about version control", env=openai_env(recorder.url))
 
@@ -122,20 +122,22 @@ def test_create_through_the_openai_sdk_and_the_real_chat_completions(llama_serve
     assert path == "/v1/chat/completions" and sent["stream"] is True
     assert sent["max_completion_tokens"] == 48  # cloud.max_tokens, under the name OpenAI documents
     usage = openai_usage(recorder)
-    [row] = ledger_rows(slmr_home)
+    [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["route"], row["status"]) == ("openai", "create", "ok")
     assert row["input_tokens"] == usage["prompt_tokens"] > 0
     assert 0 < row["output_tokens"] == usage["completion_tokens"] <= 48
     assert row["tokens_estimated"] == 0
 
 
-def test_ctrl_c_mid_stream_exits_130_and_records_the_partial_call(endless_server: LlamaServer, slmr_home: Path) -> None:
+def test_ctrl_c_mid_stream_exits_130_and_records_the_partial_call(
+    endless_server: LlamaServer, isolated_home: Path
+) -> None:
     run = slmr_cut_mid_stream("rewrite", stdin=NOTES, env=local_env(endless_server.url, 1500), cut=interrupt)
 
     assert run.code == 130, run.stderr
     assert "interrupted" in run.stderr
     assert "Traceback" not in run.stderr
-    [row] = ledger_rows(slmr_home)
+    [row] = ledger_rows(isolated_home)
     assert row["status"] == "interrupted"
     assert row["tokens_estimated"] == 1  # the server's usage comes at the end, which never came
     assert row["output_tokens"] >= 1 and row["input_tokens"] > 0
@@ -151,7 +153,7 @@ def test_ctrl_c_mid_stream_exits_130_and_records_the_partial_call(endless_server
     ids=["openai-compatible", "anthropic", "openai"],
 )
 def test_server_killed_mid_stream_is_one_clear_line_and_a_ledger_row(
-    argv: tuple[str, ...], env_for, code: int, backend: str, endless_server: LlamaServer, slmr_home: Path
+    argv: tuple[str, ...], env_for, code: int, backend: str, endless_server: LlamaServer, isolated_home: Path
 ) -> None:
     env = env_for(endless_server.url, 1500)
     run = slmr_cut_mid_stream(*argv, stdin=NOTES, env=env, cut=lambda _: endless_server.kill())
@@ -161,7 +163,7 @@ def test_server_killed_mid_stream_is_one_clear_line_and_a_ledger_row(
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith("slmr: error: ")
     assert "Traceback" not in run.stderr
-    [row] = ledger_rows(slmr_home)
+    [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["status"]) == (backend, "error")
     assert row["error_kind"]
     assert row["output_tokens"] >= 1 and row["tokens_estimated"] == 1
