@@ -30,7 +30,8 @@ MODEL_PACKAGE_VERSION = "0.1.2"
 #: A small context, one slot, and ONE thread: llama.cpp's worker threads spin while they wait for each other,
 #: so with 2 threads on a 2-core machine that is also running pytest and slmr (or other jobs), generation
 #: collapsed to ~4 tokens/s in our measurements, against ~30 with 1 thread. SLMR_LLAMA_THREADS overrides it.
-SERVER_ARGS = ("-c", "2048", "-np", "1", "--no-webui")
+#: Greedy sampling with a fixed seed: the same prompt gets the same answer on every run.
+SERVER_ARGS = ("-c", "2048", "-np", "1", "--no-webui", "--temp", "0", "--seed", "7")
 THREADS = os.environ.get("SLMR_LLAMA_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 

@@ -45,6 +45,7 @@ def slmr_cut_mid_stream(
         stdout=follower,
         stderr=subprocess.PIPE,
         env={**os.environ, **env},
+        preexec_fn=sigint_default,
     )
     os.close(follower)
     assert process.stdin is not None and process.stderr is not None
@@ -67,6 +68,15 @@ def slmr_cut_mid_stream(
             process.wait()
         os.close(leader)
     return Run(code, seen.decode(errors="replace"), stderr)
+
+
+def sigint_default() -> None:
+    """Give the child the default SIGINT disposition, so Python installs its KeyboardInterrupt handler.
+
+    A process started in the background of a non-interactive shell (``cmd &``, as some CI runners and nohup
+    wrappers do) inherits SIGINT as *ignored*, and Python then leaves it ignored: Ctrl-C tests would see exit 0.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def interrupt(process: subprocess.Popen[bytes]) -> None:
