@@ -79,6 +79,8 @@ def smollm2_model() -> Path:
     try:
         dist = metadata.distribution(MODEL_PACKAGE)
     except metadata.PackageNotFoundError:
+        dist = None
+    if dist is None:  # failed outside the except block, so the report is the message, not a chained traceback
         pytest.fail(f"the SmolLM2 model package {MODEL_PACKAGE} is not installed. {hint}", pytrace=False)
     ggufs = [f for f in dist.files or () if f.name.endswith(".gguf")]
     path = Path(dist.locate_file(ggufs[0])) if ggufs else None
