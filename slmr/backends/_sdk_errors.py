@@ -61,16 +61,16 @@ def transport_errors() -> tuple[type[BaseException], ...]:
     """The HTTP library's own errors, which the SDKs let through while a stream is being read.
 
     The anthropic SDK does not wrap an error raised mid-stream (a dropped connection surfaces as the HTTP
-    library's RemoteProtocolError); recent SDKs are built on ``httpx2``, older ones on ``httpx``. Both are
-    already imported by the SDK when this runs, so looking them up costs nothing.
+    library's RemoteProtocolError); recent SDKs are built on ``httpx2``, older ones on ``httpx``. Python
+    evaluates an ``except`` clause only when an exception reaches it, so this runs on failures alone.
     """
     found: list[type[BaseException]] = []
-    for name in ("httpx2", "httpx", "httpcore"):
+    for name in ("httpx2", "httpx"):
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        error = getattr(module, "HTTPError", None) or getattr(module, "TransportError", None)
+        error = getattr(module, "HTTPError", None)
         if isinstance(error, type) and issubclass(error, BaseException):
             found.append(error)
     return tuple(found)
