@@ -51,6 +51,9 @@ class LocalSettings:
     unavailable: str = "fail"
     #: what a local call costs you in electricity, USD per 1,000 tokens (input and output); unset means 0
     energy_usd_per_1k_tokens: float | None = None
+    #: openai-compatible servers: the most tokens one answer may take (small models can ramble on to the
+    #: end of the context, or forever where the server shifts the context)
+    max_tokens: int = 4096
 
 
 @dataclass

@@ -72,6 +72,8 @@ def test_ctrl_c_while_streaming_exits_130_and_records_the_call(slmr_env, fake_an
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=slmr_env,
+        # a shell's background job inherits SIGINT as ignored, and Python keeps it so: undo that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     first = proc.stdout.read(6)  # create streams to pipes: wait for the first words
     assert first.startswith(b"word0")

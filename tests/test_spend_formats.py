@@ -115,7 +115,7 @@ def test_spend_table_says_what_a_user_needs(cli, calls):
     assert "local share: 50% of calls" in out
     assert "escalation rate: 33% (1 of 3 local calls" in out
     assert "latency (median / 95th percentile): anthropic 3.0 s / 3.0 s; ollama 400 ms / 800 ms" in out
-    assert "estimated token counts: 1 call(s)" in out
+    assert "estimated token counts: 1 of " in out
     assert "tokenizer" in out
     assert "daily spend" not in out  # no chart into a pipe
     assert result.stderr == ""

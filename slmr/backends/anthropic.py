@@ -61,6 +61,7 @@ class AnthropicBackend:
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
         usage = response.usage
+        events = 0
         stopped = False
         try:
             client = anthropic.Anthropic(
@@ -69,6 +70,7 @@ class AnthropicBackend:
                 max_retries=self.max_retries,
             )
             for event in client.messages.create(**kwargs):
+                events += 1
                 if event.type == "message_start":
                     u = event.message.usage
                     usage.input_tokens = u.input_tokens
@@ -93,6 +95,11 @@ class AnthropicBackend:
                 key_var="ANTHROPIC_API_KEY",
                 where=self.where,
                 model=request.model,
+            ) from None
+        except _sdk_errors.transport_errors() as exc:
+            # this SDK lets the HTTP library's error through when the connection drops mid-stream
+            raise _sdk_errors.stream_broken(
+                exc, provider="Anthropic", where=self.where, local=False, chunks=events
             ) from None
         if not stopped:
             # a connection closed by a proxy or a dying server can look like a normal end of stream
