@@ -1,4 +1,4 @@
-from slmr.cli import main
+from slmr.entry import main
 
 if __name__ == "__main__":
     main()

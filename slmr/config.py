@@ -20,7 +20,7 @@ from slmr.errors import ConfigError
 APP_NAME = "slmr"
 
 DEFAULT_LOCAL_MODEL = "llama3.2:3b"
-DEFAULT_CLOUD_MODELS = {"anthropic": "claude-opus-5-5", "openai": "gpt-5.5"}
+DEFAULT_CLOUD_MODELS = {"anthropic": "claude-opus-5-5", "openai": "gpt-6.2-astra"}
 CLOUD_PROVIDERS = tuple(DEFAULT_CLOUD_MODELS)
 LOCAL_BACKENDS = ("ollama", "openai-compatible")
 
@@ -35,6 +35,25 @@ class LocalSettings:
     base_url: str | None = None
     api_key: str | None = None
     timeout_s: float = 300.0
+    #: the largest context window slmr asks the local model for (memory grows with it)
+    num_ctx_max: int = 32768
+    #: the smallest window slmr asks for; raise it to keep one size (Ollama reloads a model when it changes)
+    num_ctx_min: int = 4096
+    #: the model's window when the server cannot be asked (OpenAI-compatible servers); empty: ask Ollama
+    context_length: int | None = None
+    #: the most input tokens one chunk of a long input holds (smaller chunks suit small models)
+    chunk_tokens: int = 8000
+    #: longer inputs than this many chunks go to the frontier model instead
+    max_chunks: int = 64
+    #: when a local answer fails its checks after one retry: "auto" escalates, "ask" asks on a terminal
+    escalate: str = "ask"
+    #: when the local model cannot be reached: "fail" (exit 3) or "cloud" (use the frontier model)
+    unavailable: str = "fail"
+    #: what a local call costs you in electricity, USD per 1,000 tokens (input and output); unset means 0
+    energy_usd_per_1k_tokens: float | None = None
+    #: openai-compatible servers: the most tokens one answer may take (small models can ramble on to the
+    #: end of the context, or forever where the server shifts the context)
+    max_tokens: int = 4096
 
 
 @dataclass
@@ -54,17 +73,22 @@ class CloudSettings:
 
 @dataclass
 class RouterSettings:
-    #: P(create) at or above this goes to the frontier model
-    threshold: float = 0.5
+    #: P(create) at or above this goes to the frontier model; unset means the fitted default in router.json
+    threshold: float | None = None
     #: half-width of the unsure band around the threshold, where ``unsure_policy`` decides
-    unsure_margin: float = 0.0
+    unsure_margin: float = 0.05
+    #: in the unsure band: "cloud" (escalate), "local", or "judge" (the local model answers reshape/create)
     unsure_policy: str = "cloud"
+    #: the local model's usable context window in tokens; longer inputs route to create (unset: 8192)
+    context_tokens: int | None = None
 
 
 @dataclass
 class LedgerSettings:
     #: store prompt and response text in the ledger (off: only a SHA-256 of the prompt is kept)
     store_text: bool = False
+    #: keep the most recent request (its text too) in a private file so `slmr redo` can re-run it
+    keep_last_request: bool = True
 
 
 @dataclass
@@ -75,8 +99,18 @@ class BudgetSettings:
 
 @dataclass
 class HookSettings:
+    #: "apply" rewrites the message, "suggest" only shows the cleaned one, "off" does nothing
     mode: str = "apply"
+    #: the whole model call, start to finish; past it the message is kept as written
     timeout_s: float = 15.0
+    #: leave messages given with -m/-F alone (they were typed deliberately, often by scripts)
+    skip_message_flag: bool = False
+    #: also clean messages reused from a commit (-c, -C, --amend); off: they are left alone
+    clean_amend: bool = False
+    #: also clean merge and squash messages (git writes most of those itself)
+    clean_merge: bool = False
+    #: also clean during rebases, cherry-picks and reverts (off: history being replayed is left alone)
+    clean_rebase: bool = False
 
 
 @dataclass
@@ -110,6 +144,8 @@ SECTIONS: tuple[str, ...] = ("local", "cloud", "router", "ledger", "budget", "ho
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "local.backend": LOCAL_BACKENDS,
+    "local.escalate": ("auto", "ask", "never"),
+    "local.unavailable": ("fail", "cloud"),
     "cloud.provider": CLOUD_PROVIDERS,
     "router.unsure_policy": ("cloud", "local", "judge"),
     "hook.mode": ("apply", "suggest", "off"),

@@ -72,6 +72,12 @@ class LocalBackendError(LocalUnavailable):
     kind = "local_error"
 
 
+class TimedOut(LocalBackendError):
+    """The whole call took longer than the caller's deadline (the commit hook's ``hook.timeout_s``)."""
+
+    kind = "timeout"
+
+
 class CloudError(SlmrError):
     exit_code = ExitCode.CLOUD_ERROR
     kind = "cloud_error"

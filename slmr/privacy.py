@@ -220,7 +220,7 @@ def _where(content: str, offset: int, finding: secrets.Finding, index: int, orig
 
 def guard(
     chat: ChatRequest,
-    backend: Backend,
+    backend: Backend | str,
     settings: Settings,
     console: Console,
     origin: Mapping[str, str | None] | None = None,
@@ -231,13 +231,15 @@ def guard(
     local-only mode whoever asked for it; then secrets are blocked (exit 6, one line per finding
     with kind and line, never the value) or replaced by ``[REDACTED:kind]``, as the policy says.
     ``origin`` maps labels ("input", "prompt") to the user's texts, so line numbers point there.
+    ``backend`` may be given by name alone (a cloud backend's, e.g. "anthropic").
     """
-    if getattr(backend, "local", False):
+    if not isinstance(backend, str) and backend.local:
         return chat
+    name = backend if isinstance(backend, str) else backend.name
     policy = resolve(settings)
     if not policy.cloud_allowed:
         raise PolicyBlocked(
-            f"not sending anything to {backend.name}: privacy is {policy.privacy} ({policy.privacy_source})",
+            f"not sending anything to {name}: privacy is {policy.privacy} ({policy.privacy_source})",
             "run it locally with --local",
         )
     if policy.secrets == "allow":
@@ -258,14 +260,14 @@ def guard(
         for line in lines:
             console.info(f"possible secret: {line}")
         raise PolicyBlocked(
-            f"{count} possible {noun} in the text; nothing was sent to {backend.name}",
+            f"{count} possible {noun} in the text; nothing was sent to {name}",
             "run it locally with --local, remove them, or set policy.secrets = redact",
         )
     messages = list(chat.messages)
     for i, fs in found:
         messages[i] = dataclasses.replace(messages[i], content=secrets.redact(messages[i].content, fs))
     kinds = ", ".join(sorted({f.kind for _, fs in found for f in fs}))
-    console.warn(f"redacted {count} possible {noun} ({kinds}) before sending to {backend.name}")
+    console.warn(f"redacted {count} possible {noun} ({kinds}) before sending to {name}")
     return dataclasses.replace(chat, messages=messages)
 
 

@@ -1,7 +1,15 @@
 """The router: is a prompt *reshape* (the answer is mostly in the prompt) or *create* work?
 
-Pure: no I/O at decision time. A logistic score over a few explainable features; the weights
-are data (``slmr/data/router.json``) so they can be refitted from the labelled set.
+Difficulty ≈ delta information + global dependency depth. Delta information is how much of the
+answer must be new: low when the prompt carries the content and asks to rewrite, summarize,
+extract, convert or translate it; high for writing from a topic, open questions, new code.
+Dependency depth is how much must stay consistent at once: diagnosis, design, algorithms, proofs,
+plans, and inputs too long for a small model's context.
+
+The features below measure those two things with cheap, explainable signals; a logistic model over
+them gives P(create). Pure: no I/O at decision time, dict lookups and line tests, bounded work per
+prompt (the vocabulary lives in ``slmr.cues``). The weights are data (``slmr/data/router.json``),
+fitted by ``scripts/fit_router.py``.
 """
 
 from __future__ import annotations
@@ -9,12 +17,295 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from slmr import cues
+
 RESHAPE = "reshape"
 CREATE = "create"
+
+#: characters of supplied content scanned for code, diffs, traces and logs: enough to recognise
+#: them, and keeps decision time bounded for megabyte inputs
+_SCAN = 6000
+
+# --- content detection: line-based string tests, no big regexes -----------------------------
+
+_CODE_STARTS = (
+    "def ", "class ", "import ", "from ", "function ", "const ", "let ", "var ", "func ", "fn ", "pub ", "public ",
+    "private ", "return ", "return;", "if (", "for (", "while ", "#include", "package ", "select ", "insert ",
+    "update ", "create table", "alter table", "with ", "@app.", "async ", "await ", "try:", "except", "elif ",
+)  # fmt: skip
+_CODE_ENDS = (";", "{", "}", "):", "=>", "*/")
+#: Python-style block openers ("for item in items:"); prose rarely starts so and ends in a colon
+_BLOCK_STARTS = ("for ", "if ", "else", "elif ", "while ", "with ", "try", "except", "finally")
+_TRACE_STARTS = ('file "', "panic: ", "error[", "goroutine ", "traceback (most recent call last)")
+_LOG_LEVELS = ("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "CRITICAL", "TRACE")
+_MONTHS = ("Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec ")
+#: lines of supplied content inspected: enough to recognise code, traces and logs
+_MAX_LINES = 120
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What kind of text the supplied content is."""
+
+    code_lines: int = 0
+    log_lines: int = 0
+    fence: bool = False
+    diff: bool = False
+    trace: bool = False
+
+    @property
+    def data(self) -> bool:
+        return self.fence or self.diff or self.trace or self.code_lines > 0
+
+
+def shape(text: str) -> Shape:
+    """Count code and log lines and spot fences, diffs and traces, one line at a time."""
+    code = logs = plus = minus = 0
+    diff = trace = False
+    for line in text.split("\n", _MAX_LINES)[:_MAX_LINES]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        first = line[0]
+        if first in "+-@d":
+            if line.startswith(("diff --git ", "--- a/", "+++ b/", "@@ -")):
+                diff = True
+            elif first == "+" and line[1:2] != "+":
+                plus += 1
+            elif first == "-" and line[1:2] != "-":
+                minus += 1
+        low = stripped.lower()
+        if low.startswith(_TRACE_STARTS) or (first in " \t" and low.startswith("at ") and "(" in low):
+            trace = True
+        head = stripped.split(":", 1)[0]
+        if head.endswith(("Error", "Exception")) and " " not in head:
+            trace = True
+        if (
+            low.startswith(_CODE_STARTS)
+            or stripped.endswith(_CODE_ENDS)
+            or (stripped[-1] == ":" and low.startswith(_BLOCK_STARTS))
+            or " := " in stripped
+            or " => " in stripped
+        ):
+            code += 1
+        if (
+            stripped[0] == "["
+            or stripped[:4].isdigit()
+            or (stripped[:2].isdigit() and stripped[2:3] == ":")
+            or stripped.startswith(_LOG_LEVELS)
+            or stripped.startswith(_MONTHS)
+            or " - - [" in stripped
+        ):
+            logs += 1
+    fence = "```" in text or "~~~" in text
+    return Shape(code, logs, fence, diff or (plus >= 1 and minus >= 1), trace)
+
+
+# a few cues need a gap between words; these small patterns start with a literal, so re scans fast
+_MAKE_GAP = re.compile(
+    r"make (?:my|the|all|every) [\w ]{1,30}?(?:sound|consistent|shorter|clearer|readable|polite|formal|professional)"
+)
+_CHANGE_GAP = re.compile(r"change (?:these|this|all|the) [\w .()]{1,30}? to\b")
+_WHAT_DOES = re.compile(r"what does (?:this|it|the \w+) (?:do|say|change|return)\b")
+_WHICH_SHOULD = re.compile(r"which (?:\w+ ){0,2}(?:should|would you)\b")
+_BIG_O = re.compile(r"\bo\([^)]{0,12}\)")
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+_QUOTED = re.compile(r"[\"“«「]([^\"”»」]{12,})[\"”»」]")
+_INLINE = re.compile(r"^([^:\n]{2,60}?):[ \t]+(?!//)(\S[^\n]*)$")
+#: "Notes: ...", "Context: ...": a labelled block of content, not an instruction
+_LABELLED = re.compile(r"^[A-Z][\w ]{0,20}:\s")
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_IMPERATIVE = frozenset(cues.CUES["imperative"]) | {"^"}
+_WH = frozenset(("what", "which", "who", "when", "where", "how"))
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The instruction (what to do) and the supplied content (what to do it to)."""
+
+    instruction: str
+    supplied: str
+
+
+def split(prompt: str, content: str = "") -> Parts:
+    """Separate the instruction from pasted content inside one prompt.
+
+    With ``content`` (piped text) the prompt is the instruction. Otherwise: a first line ending in
+    a colon introduces content; a short last paragraph after a long paste is an instruction placed
+    at the end ("^ summarize the above"); "verb: text" and quoted text carry inline content.
+    """
+    prompt = prompt.strip()
+    if content.strip():
+        return Parts(prompt, content)
+    paragraphs = _PARAGRAPH.split(prompt)
+    first = paragraphs[0]
+    rest = paragraphs[1:]
+    lines = first.split("\n", 1)
+    if len(lines) == 2 and (lines[0].rstrip().endswith(":") or (len(lines[0]) < 80 and shape(lines[1]).data)):
+        instruction, supplied = lines[0], lines[1] + ("\n\n" + "\n\n".join(rest) if rest else "")
+        if rest and not _is_instruction(lines[0]) and _instruction_last("", rest[-1]):
+            instruction, supplied = rest[-1], "\n\n".join(paragraphs[:-1])
+    elif rest:
+        instruction, supplied = first, "\n\n".join(rest)
+        if _instruction_last(first, rest[-1]):
+            instruction, supplied = rest[-1], "\n\n".join(paragraphs[:-1])
+    else:
+        instruction, supplied = first, ""
+    if not supplied and len(instruction) <= cues.MAX_SCAN:
+        inline = _INLINE.match(instruction)
+        if inline and "://" not in instruction:
+            instruction, supplied = inline.group(1), inline.group(2)
+        else:
+            quoted = _QUOTED.search(instruction)
+            if quoted:
+                supplied = quoted.group(1)
+                instruction = instruction[: quoted.start()] + "…" + instruction[quoted.end() :]
+    return Parts(instruction, supplied)
+
+
+def _instruction_last(first: str, last: str) -> bool:
+    """Is the short last paragraph the instruction, placed after the pasted content?"""
+    if first.rstrip().endswith((":", "?", "：", "？")) or len(last) > 250 or last.count("\n") > 1:
+        return False
+    if shape(last).data or _LABELLED.match(last) or not _is_instruction(last):
+        return False
+    if len(first) > 300 or shape(first).data or not _is_instruction(first):
+        return True
+    return last.lstrip().startswith("^") or bool(cues.scan(cues.tokens(last))["backref"])
+
+
+def _is_instruction(text: str) -> bool:
+    text = cues.window(text)
+    words = cues.tokens(text)
+    found = cues.scan(words, text)
+    return bool(
+        found["reshape_verb"]
+        or found["create_verb"]
+        or found["howto"]
+        or (words and (words[0] in _IMPERATIVE or " ".join(words[:2]) in _IMPERATIVE))
+        or text.rstrip().endswith(("?", "？"))
+    )
+
+
+def _extractive(words: list[str], found: Counter[str], has_content: bool) -> bool:
+    """A question whose answer the supplied content states: "which file does this error come from"."""
+    if not has_content or found["create_verb"] or found["diagnose"] or found["judgment"]:
+        return False
+    if found["extractive"]:
+        return True
+    if len(words) > 3 and words[0] in ("in", "from") and words[1] in ("this", "these", "the"):
+        return True
+    return any(
+        word in _WH and any(w in ("this", "these", "above") for w in words[i + 1 : i + 9])
+        for i, word in enumerate(words[:40])
+    )
+
+
+def estimate_tokens(text: str) -> int:
+    """About four UTF-8 bytes per token: right for English and code, fair for CJK (3 bytes a char)."""
+    return (len(text.encode("utf-8", "surrogatepass")) + 3) // 4
+
+
+#: characters of supplied content inspected for its shape
+_SCAN = 6000
+
+
+def features(prompt: str, content: str = "", *, context_tokens: int | None = None) -> dict[str, float]:
+    """The explainable features of a prompt, each roughly in 0..1 (see ``router.json`` for meanings)."""
+    parts = split(prompt, content)
+    # `--format=%s` in an instruction is an identifier, not the verb "format"
+    ins = cues.window(_CODE_SPAN.sub("`…`", parts.instruction))
+    sup = parts.supplied
+    low = ins.lower()
+    words = cues.tokens(ins)
+    found = cues.scan(words, ins)
+    found["reshape_verb"] += bool(_MAKE_GAP.search(low) or _CHANGE_GAP.search(low) or _WHAT_DOES.search(low))
+    found["reshape_verb"] += "sort:" in low
+    found["create_verb"] -= min(found["create_verb"], found["design_doc"])
+    found["judgment"] += bool(_WHICH_SHOULD.search(low))
+    found["depth"] += bool(_BIG_O.search(low))
+    found["diagnose"] += bool(words and words[-1] == "fix")
+    reshape_verb = 1.0 if found["reshape_verb"] else 0.0
+    create_verb = 1.0 if found["create_verb"] else 0.0
+    restate = 1.0 if found["restate_object"] else 0.0
+    new_object = 1.0 if found["new_object"] else 0.0
+    sup_chars = len(sup.strip())
+    ins_chars = len(parts.instruction.strip())
+    has_content = sup_chars >= 20
+    form = shape(sup[:_SCAN]) if has_content else Shape()
+    code_lines = min(3, form.code_lines) / 3.0
+    tokens = estimate_tokens(prompt) + (estimate_tokens(content) if content else 0)
+    window = context_tokens or weights().context_tokens
+    return {
+        "reshape_verb": reshape_verb,
+        "create_verb": create_verb,
+        "restate_object": restate,
+        "new_object": new_object,
+        "write_restate": create_verb * restate * (1.0 - reshape_verb) * (1.0 - new_object),
+        "diagnose": 1.0 if found["diagnose"] else 0.0,
+        "judgment": 1.0 if found["judgment"] else 0.0,
+        "howto": 1.0 if found["howto"] else 0.0,
+        "depth_terms": min(3, found["depth"]) / 3.0,
+        "constraints": min(4, found["constraint"]) / 4.0,
+        "question": 1.0 if "?" in ins or "？" in ins else 0.0,
+        "extractive_question": 1.0 if _extractive(words, found, has_content) else 0.0,
+        "short_output": 1.0 if found["short_output"] else 0.0,
+        "long_output": 1.0 if found["long_output"] else 0.0,
+        "refers_to_content": 1.0 if found["deictic"] or ins.lstrip().startswith("^") else 0.0,
+        "no_content_open": 0.0 if has_content or reshape_verb else 1.0,
+        "content_share": sup_chars / (sup_chars + ins_chars) if sup_chars + ins_chars else 0.0,
+        "content_size": min(1.0, math.log1p(sup_chars) / math.log1p(4000)),
+        "instruction_words": min(1.0, len(parts.instruction.split()) / 40.0),
+        "code": max(code_lines, 2 / 3) if form.fence else code_lines,
+        "diff": 1.0 if form.diff else 0.0,
+        "trace": 1.0 if form.trace else 0.0,
+        "log_lines": min(3, form.log_lines) / 3.0,
+        "code_reshape": code_lines * reshape_verb,
+        "over_context": min(3.0, max(0.0, 4.0 * (tokens / window - 0.75))),
+    }
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weights:
+    bias: float
+    weights: dict[str, float]
+    descriptions: dict[str, str]
+    #: P(create) at or above this goes to the frontier model, unless config overrides it
+    threshold: float = 0.5
+    #: the local model's context window the ``over_context`` feature compares against
+    context_tokens: int = 8192
+
+
+@cache
+def weights() -> Weights:
+    data = json.loads(resources.files("slmr.data").joinpath("router.json").read_text(encoding="utf-8"))
+    return Weights(
+        bias=data["bias"],
+        weights=data["weights"],
+        descriptions=data["descriptions"],
+        threshold=data.get("threshold", 0.5),
+        context_tokens=data.get("context_tokens", 8192),
+    )
+
+
+@dataclass(frozen=True)
+class Contribution:
+    name: str
+    value: float
+    weight: float
+    description: str
+
+    @property
+    def logit(self) -> float:
+        return self.value * self.weight
 
 
 @dataclass(frozen=True)
@@ -25,6 +316,8 @@ class Decision:
     #: probability that the prompt is create work
     p_create: float
     reasons: list[str] = field(default_factory=list)
+    #: the threshold the route was decided with
+    threshold: float = 0.5
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -34,63 +327,42 @@ class Decision:
             "reasons": self.reasons,
         }
 
-
-_RESHAPE_VERBS = re.compile(
-    r"\b(rewrite|rephrase|reword|proofread|fix (?:the )?(?:grammar|typos?|spelling)|summari[sz]e|tl;?dr|"
-    r"extract|list the|translate|convert|reformat|format|shorten|condense|simplify|clean ?up|polish|"
-    r"make (?:it|this) (?:more|less)|turn (?:this|these|it) into|classify|categori[sz]e)\b",
-    re.IGNORECASE,
-)
-_CREATE_VERBS = re.compile(
-    r"\b(write|create|design|implement|build|generate|brainstorm|propose|invent|plan|architect|"
-    r"explain why|prove|derive|solve|optimi[sz]e|compare|what is the best|how (?:do|should|would|can) i)\b",
-    re.IGNORECASE,
-)
-_REASONING = re.compile(
-    r"\b(step by step|trade-?offs?|architecture|schema|algorithm|complexity|prove|proof|scal(?:e|ing)|"
-    r"concurren\w+|distributed|migration plan|refactor)\b",
-    re.IGNORECASE,
-)
-_FENCE = re.compile(r"```|^diff --git|^@@ ", re.MULTILINE)
+    def unsure(self, margin: float) -> bool:
+        """In the band around the threshold where the configured unsure policy decides."""
+        return margin > 0 and abs(self.p_create - self.threshold) < margin
 
 
-@dataclass(frozen=True)
-class Weights:
-    bias: float
-    weights: dict[str, float]
-    descriptions: dict[str, str]
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
 
 
-@cache
-def weights() -> Weights:
-    data = json.loads(resources.files("slmr.data").joinpath("router.json").read_text(encoding="utf-8"))
-    return Weights(bias=data["bias"], weights=data["weights"], descriptions=data["descriptions"])
-
-
-def features(prompt: str, content: str = "") -> dict[str, float]:
-    """Explainable features of the instruction and the supplied content."""
-    text = prompt + ("\n" + content if content else "")
-    instruction = prompt if content else prompt[:400]
-    supplied = len(content) if content else max(0, len(prompt) - 400)
-    return {
-        "reshape_verb": 1.0 if _RESHAPE_VERBS.search(instruction) else 0.0,
-        "create_verb": 1.0 if _CREATE_VERBS.search(instruction) else 0.0,
-        "reasoning_terms": min(3.0, float(len(_REASONING.findall(instruction)))),
-        "supplied_content": min(1.0, supplied / 2000.0),
-        "code_or_diff": 1.0 if _FENCE.search(text) else 0.0,
-        "question": 1.0 if instruction.rstrip().endswith("?") else 0.0,
-        "long_input": min(1.0, math.log10(1 + len(text) / 4 / 8000)),
-    }
-
-
-def decide(prompt: str, content: str = "", *, threshold: float = 0.5) -> Decision:
+def explain(prompt: str, content: str = "", *, context_tokens: int | None = None) -> tuple[float, list[Contribution]]:
+    """The bias and every non-zero feature's contribution to the log-odds of create, largest first."""
     w = weights()
-    feats = features(prompt, content)
-    contributions = {name: w.weights.get(name, 0.0) * value for name, value in feats.items()}
-    z = w.bias + sum(contributions.values())
-    p_create = 1.0 / (1.0 + math.exp(-z))
+    feats = features(prompt, content, context_tokens=context_tokens)
+    items = [
+        Contribution(name, value, w.weights.get(name, 0.0), w.descriptions.get(name, name))
+        for name, value in feats.items()
+        if value and w.weights.get(name, 0.0)
+    ]
+    items.sort(key=lambda c: -abs(c.logit))
+    return w.bias, items
+
+
+def decide(
+    prompt: str, content: str = "", *, threshold: float | None = None, context_tokens: int | None = None
+) -> Decision:
+    """Route a prompt; ``threshold`` None means the fitted default from ``router.json``."""
+    w = weights()
+    threshold = w.threshold if threshold is None else threshold
+    bias, items = explain(prompt, content, context_tokens=context_tokens)
+    p_create = _sigmoid(bias + sum(c.logit for c in items))
     route = CREATE if p_create >= threshold else RESHAPE
     confidence = p_create if route == CREATE else 1.0 - p_create
-    top = sorted((c for c in contributions.items() if c[1] != 0.0), key=lambda kv: -abs(kv[1]))[:3]
-    reasons = [f"{w.descriptions.get(name, name)} ({'+' if c > 0 else '-'}create)" for name, c in top]
-    return Decision(route=route, confidence=confidence, p_create=p_create, reasons=reasons)
+    # the reasons that pushed towards the chosen route, strongest first
+    toward = [c for c in items if (c.logit > 0) == (route == CREATE)][:3]
+    reasons = [c.description for c in toward]
+    return Decision(route=route, confidence=confidence, p_create=p_create, reasons=reasons, threshold=threshold)

@@ -70,6 +70,41 @@ TASKS: dict[str, Task] = {
         default_instruction="Extract the key facts, decisions and action items as a list.",
         help="Extract items (action items, names, dates...) from text (reshape, local).",
     ),
+    "commit-msg": Task(
+        name="commit-msg",
+        kind=RESHAPE,
+        system=(
+            "You are a careful copy editor for git commit messages. You get a commit message a developer "
+            "wrote; return the same message with its form fixed and its content untouched.\n"
+            "- Fix spelling, grammar and punctuation.\n"
+            '- The first line is the subject: a summary in the imperative mood ("Add", "Fix", '
+            '"Remove", not "Added" or "Fixes"), at most 72 characters and preferably 50 or fewer, '
+            "capitalized, with no period at the end.\n"
+            "- If there is more than the subject, put exactly one blank line after the subject, then the body "
+            "as paragraphs wrapped at 72 columns. Keep lists as lists.\n"
+            "- Keep the meaning exactly: add nothing, drop nothing, do not explain or speculate. Keep "
+            "identifiers, file names, code, commands, URLs, numbers and issue references (#12) exactly as "
+            "written. Keep the message's language.\n"
+            "- Do not add a body if there is none, and do not add trailers such as Signed-off-by.\n"
+            "Reply with the commit message only: no preamble such as 'Here is', no quotes, no code fence, "
+            "no notes."
+        ),
+        default_instruction="Clean up this commit message.",
+        clean_output=False,  # the hook rejects wrapped answers rather than trusting a repair
+        help="Clean up a commit message (the git hook's task; reshape, local).",
+    ),
+    "commit-draft": Task(
+        name="commit-draft",
+        kind=RESHAPE,
+        system=(
+            "You write git commit messages from a staged diff. Describe what the change does and, when the "
+            "diff makes it clear, why. Subject: imperative mood, at most 72 characters (50 preferred), "
+            "capitalized, no period. Then, only if the change needs it, one blank line and a short body "
+            "wrapped at 72 columns. Do not invent motives, tickets or trailers. " + _ONLY_ANSWER
+        ),
+        default_instruction="Write the commit message for this staged diff.",
+        help="Draft a commit message from the staged diff (reshape, local).",
+    ),
     "ask": Task(
         name="ask",
         kind=None,

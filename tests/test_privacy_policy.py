@@ -63,6 +63,7 @@ def test_explicit_cloud_is_refused_in_local_only_mode(cli, fake_anthropic, monke
 
 
 def test_reshape_work_is_unaffected(cli, fake_ollama) -> None:
+    fake_ollama.reply("The text.\n")
     result = cli("rewrite", "--local-only", input="teh text\n")
     assert result.exit_code == 0 and "local-only" not in result.stderr
 

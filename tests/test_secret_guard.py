@@ -33,7 +33,9 @@ def test_cloud_call_is_blocked_by_a_secret(cli, fake_anthropic, ledger_rows) -> 
     ]
     assert "--local" in result.stderr and "Traceback" not in result.stderr
     assert not any(v in result.stderr + result.stdout for v in values)
-    assert ledger_rows() == []
+    (row,) = ledger_rows()  # the refused attempt is recorded, with no tokens and no text
+    assert (row["status"], row["error_kind"], row["input_tokens"]) == ("error", "policy", None)
+    assert not any(v in json.dumps(row) for v in values)
 
 
 def test_the_same_prompt_succeeds_under_redact_with_the_placeholder_sent(cli, fake_anthropic, ledger_rows) -> None:
@@ -75,6 +77,7 @@ def test_secrets_allow_sends_the_text_as_is(cli, fake_anthropic, monkeypatch) ->
 
 def test_local_calls_are_not_scanned(cli, fake_ollama) -> None:
     content, values = _prompt_with_secrets()
+    fake_ollama.reply(content)
     result = cli("rewrite", input=content)
     assert result.exit_code == 0, result.stderr
     assert all(v in _sent_text(fake_ollama) for v in values)

@@ -29,6 +29,7 @@ def _assert_private(home: Path) -> None:
 
 def test_config_and_ledger_are_owner_only(cli, fake_ollama, isolated_home) -> None:
     assert cli("config", "set", "local.model", "llama3.2:3b").exit_code == 0
+    fake_ollama.reply("Some text.\n")
     assert cli("rewrite", input="some text\n").exit_code == 0
     assert (isolated_home / "config.toml").exists()
     _assert_private(isolated_home)
@@ -38,6 +39,7 @@ def test_owner_only_even_under_a_permissive_umask_in_a_separate_process(slmr_env
     """As when git runs the hook: a fresh process, whatever umask the user's shell has."""
     home = tmp_path / "hook-home"
     env = dict(slmr_env, SLMR_HOME=str(home), OLLAMA_HOST=fake_ollama.url)
+    fake_ollama.reply("Some text.\n")
     for args in (["config", "set", "hook.mode", "suggest"], ["rewrite"]):
         proc = subprocess.run(
             [sys.executable, "-m", "slmr", *args],
@@ -125,5 +127,5 @@ def test_purge_text_keeps_the_figures(cli, fake_ollama, ledger_rows, isolated_ho
 
 def test_migration_is_named_and_appended() -> None:
     names = [name for name, _ in ledger.MIGRATIONS]
-    assert names[0] == "0001_calls" and "0002_stored_text" in names
+    assert names[0] == "0001_calls" and names[-1] == "0004_stored_text"
     assert len(names) == len(set(names))

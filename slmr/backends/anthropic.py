@@ -11,7 +11,7 @@ import anthropic
 
 from slmr.backends import _sdk_errors
 from slmr.backends.base import ChatRequest, Response
-from slmr.errors import MissingKey
+from slmr.errors import CloudError, MissingKey
 
 if TYPE_CHECKING:
     from slmr.config import Settings
@@ -61,6 +61,8 @@ class AnthropicBackend:
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
         usage = response.usage
+        events = 0
+        stopped = False
         try:
             client = anthropic.Anthropic(
                 base_url=self.base_url,
@@ -68,6 +70,7 @@ class AnthropicBackend:
                 max_retries=self.max_retries,
             )
             for event in client.messages.create(**kwargs):
+                events += 1
                 if event.type == "message_start":
                     u = event.message.usage
                     usage.input_tokens = u.input_tokens
@@ -81,6 +84,9 @@ class AnthropicBackend:
                     usage.output_tokens = event.usage.output_tokens
                     if event.usage.input_tokens is not None:
                         usage.input_tokens = event.usage.input_tokens
+                elif event.type == "message_stop":
+                    stopped = True
+                    usage.complete = True
         except anthropic.AnthropicError as exc:
             raise _sdk_errors.translate(
                 anthropic,
@@ -90,3 +96,11 @@ class AnthropicBackend:
                 where=self.where,
                 model=request.model,
             ) from None
+        except _sdk_errors.transport_errors() as exc:
+            # this SDK lets the HTTP library's error through when the connection drops mid-stream
+            raise _sdk_errors.stream_broken(
+                exc, provider="Anthropic", where=self.where, local=False, chunks=events
+            ) from None
+        if not stopped:
+            # a connection closed by a proxy or a dying server can look like a normal end of stream
+            raise CloudError(f"the stream from Anthropic at {self.where} ended before the answer was complete", "retry")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass
@@ -27,6 +27,8 @@ class ChatRequest:
     temperature: float | None = None
     #: ask the server for JSON output where it supports that
     json: bool = False
+    #: a JSON schema the answer must match; Ollama constrains its output to it (structured outputs)
+    schema: dict[str, Any] | None = None
     #: Ollama's context length for this request
     num_ctx: int | None = None
     timeout_s: float | None = None
@@ -43,12 +45,18 @@ class ChatRequest:
 
 @dataclass
 class Usage:
+    """Token counts of one call. ``input_tokens`` excludes prompt-cache reads and writes, which are
+    counted apart (Anthropic's convention; the OpenAI backend subtracts its cached tokens), so
+    pricing bills each token once at its own rate."""
+
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
     #: True when the server reported nothing and the counts are estimates
     estimated: bool = False
+    #: True once the stream ended normally; partial usage (e.g. Anthropic's message_start) stays False
+    complete: bool = False
 
 
 @dataclass

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from slmr.config import Settings
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+#: /api/show reads model metadata without loading the model, so it answers fast even when a load is slow
+SHOW_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -50,20 +52,43 @@ class OllamaBackend:
         if request.max_tokens:
             options["num_predict"] = request.max_tokens
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        done = False
         with self._translate_errors(request.model):
             parts = self.client(request.timeout_s).chat(
                 model=request.model,
                 messages=messages,
                 stream=True,
                 options=options or None,
-                format="json" if request.json else None,
+                format=request.schema if request.schema else "json" if request.json else None,
             )
             for part in parts:
                 text = part.message.content if part.message else None
                 if text:
                     yield text
                 if part.done:
-                    response.usage = Usage(input_tokens=part.prompt_eval_count, output_tokens=part.eval_count)
+                    done = True
+                    response.usage = Usage(
+                        input_tokens=part.prompt_eval_count, output_tokens=part.eval_count, complete=True
+                    )
+        if not done:
+            # a connection closed without the final line: the answer is incomplete
+            raise LocalBackendError(
+                f"the connection to Ollama at {self.where} dropped mid-answer", "check the server, then retry"
+            )
+
+    def context_length(self, model: str) -> int | None:
+        """The model's maximum context from /api/show (``<family>.context_length``); None when unknown.
+
+        Errors are not raised here: the chat call that follows meets the same fault and reports it.
+        """
+        try:
+            info = self.client(timeout_s=SHOW_TIMEOUT_S).show(model).modelinfo or {}
+        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, pydantic.ValidationError, ValueError):
+            return None
+        for key, value in info.items():
+            if key.endswith(".context_length") and isinstance(value, int) and value > 0:
+                return value
+        return None
 
     def _translate_errors(self, model: str) -> _ErrorMap:
         return _ErrorMap(self.where, model)

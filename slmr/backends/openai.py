@@ -16,7 +16,7 @@ import openai
 
 from slmr.backends import _sdk_errors
 from slmr.backends.base import ChatRequest, Response, Usage, estimate_tokens
-from slmr.errors import ConfigError, MissingKey
+from slmr.errors import CloudError, ConfigError, LocalBackendError, MissingKey
 
 if TYPE_CHECKING:
     from slmr.config import Settings
@@ -32,6 +32,8 @@ class OpenAIBackend:
     name: str = "openai"
     local: bool = False
     key_var: str = "OPENAI_API_KEY"
+    #: OpenAI deprecated ``max_tokens`` for ``max_completion_tokens``; local servers know the old name
+    max_tokens_field: str = "max_completion_tokens"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIBackend:
@@ -40,6 +42,7 @@ class OpenAIBackend:
             api_key=os.environ.get("OPENAI_API_KEY"),
             timeout_s=settings.cloud.timeout_s,
             max_retries=settings.cloud.max_retries,
+            max_tokens=settings.cloud.max_tokens,
         )
 
     @property
@@ -63,7 +66,7 @@ class OpenAIBackend:
         }
         max_tokens = request.max_tokens or self.max_tokens
         if max_tokens:
-            kwargs["max_completion_tokens"] = max_tokens
+            kwargs[self.max_tokens_field] = max_tokens
         if request.temperature is not None:
             kwargs["temperature"] = request.temperature
         if request.json:
@@ -73,6 +76,8 @@ class OpenAIBackend:
     def _chunks(self, request: ChatRequest, response: Response) -> Iterator[str]:
         produced: list[str] = []
         reported = False
+        chunks = 0
+        finished = False
         try:
             client = openai.OpenAI(
                 api_key=self.api_key,
@@ -81,20 +86,28 @@ class OpenAIBackend:
                 max_retries=self.max_retries,
             )
             for chunk in client.chat.completions.create(**self._create_kwargs(request)):
+                chunks += 1
                 if chunk.choices:
                     text = chunk.choices[0].delta.content
                     if text:
                         produced.append(text)
                         yield text
+                    if chunk.choices[0].finish_reason is not None:
+                        finished = True
                 if chunk.usage is not None:
                     reported = True
                     cached = getattr(chunk.usage.prompt_tokens_details, "cached_tokens", None)
                     response.usage = Usage(
-                        input_tokens=chunk.usage.prompt_tokens,
+                        # OpenAI counts cached tokens inside prompt_tokens; Usage counts them apart
+                        input_tokens=chunk.usage.prompt_tokens - (cached or 0),
                         output_tokens=chunk.usage.completion_tokens,
                         cache_read_tokens=cached,
+                        complete=True,
                     )
         except openai.OpenAIError as exc:
+            if chunks and isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
+                # the SDK reports a connection dropped mid-stream as "cannot reach": misleading once text came
+                raise self._broken(exc, chunks) from None
             raise _sdk_errors.translate(
                 openai,
                 exc,
@@ -104,13 +117,27 @@ class OpenAIBackend:
                 model=request.model,
                 local=self.local,
             ) from None
+        except _sdk_errors.transport_errors() as exc:
+            raise self._broken(exc, chunks) from None
+        if not finished:
+            # a connection closed by a proxy or a dying server can look like a normal end of stream
+            failed = LocalBackendError if self.local else CloudError
+            raise failed(
+                f"the stream from {self.provider_label} at {self.where} ended before the answer was complete", "retry"
+            )
         if not reported:
             prompt = "\n".join(m.content for m in request.messages)
             response.usage = Usage(
                 input_tokens=estimate_tokens(prompt),
                 output_tokens=estimate_tokens("".join(produced)),
                 estimated=True,
+                complete=True,
             )
+
+    def _broken(self, exc: BaseException, chunks: int) -> Exception:
+        return _sdk_errors.stream_broken(
+            exc, provider=self.provider_label, where=self.where, local=self.local, chunks=chunks
+        )
 
     @property
     def provider_label(self) -> str:
@@ -124,6 +151,7 @@ class OpenAICompatibleBackend(OpenAIBackend):
     name: str = "openai-compatible"
     local: bool = True
     key_var: str = "local.api_key"
+    max_tokens_field: str = "max_tokens"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAICompatibleBackend:
@@ -138,6 +166,8 @@ class OpenAICompatibleBackend(OpenAIBackend):
             api_key=settings.local.api_key or "sk-no-key-required",
             timeout_s=settings.local.timeout_s,
             max_retries=0,
+            # small local models can ramble until the context is full: always send a cap
+            max_tokens=settings.local.max_tokens,
         )
 
     @property

@@ -31,8 +31,9 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    # resilient parsing is shell completion walking the command line: it must not print
+    if value and not ctx.resilient_parsing:
         sys.stdout.write(f"slmr {__version__}\n")
         raise typer.Exit(0)
 
@@ -49,12 +50,20 @@ def _root(
 
 def _register() -> None:
     from slmr.cli import config as config_cmd
-    from slmr.cli import privacy, route, run, spend
+    from slmr.cli import doctor, hook, log, models, prices, privacy, redo, route, run, spend
+    from slmr.cli import eval as eval_cmd
 
     run.register(app)
+    redo.register(app)
     route.register(app)
+    eval_cmd.register(app)
     spend.register(app)
+    log.register(app)
+    prices.register(app)
     config_cmd.register(app)
+    hook.register(app)
+    models.register(app)
+    doctor.register(app)
     privacy.register(app)
 
 
@@ -80,6 +89,11 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
     from typer._click.exceptions import ClickException
     from typer.exceptions import Abort
 
+    if os.environ.get("_SLMR_COMPLETE"):
+        # a completion request slmr.entry left to typer (a script to print, or no usable snapshot)
+        from typer._completion_classes import completion_init
+
+        completion_init()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=list(argv) if argv is not None else None, prog_name="slmr", standalone_mode=False)

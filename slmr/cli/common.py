@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from slmr import config
+from slmr import completion, config
 from slmr.console import Console
 from slmr.errors import UsageError
 
@@ -23,7 +23,20 @@ Local = Annotated[bool, typer.Option("--local", help="Run on the local model, wh
 Cloud = Annotated[bool, typer.Option("--cloud", help="Run on the frontier model, whatever the router says.")]
 Model = Annotated[
     str | None,
-    typer.Option("--model", "-m", help="Use this model instead of the configured one.", show_default=False),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Use this model instead of the configured one.",
+        show_default=False,
+        autocompletion=completion.complete_model,
+    ),
+]
+#: for commands that take a task name (``--task``): completes from the task table
+TaskName = Annotated[
+    str | None,
+    typer.Option(
+        "--task", help="A task name (see slmr --help).", show_default=False, autocompletion=completion.complete_task
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 LocalOnly = Annotated[
@@ -48,6 +61,9 @@ def force_from(local: bool, cloud: bool) -> str | None:
 
 
 def settings(flags: dict[str, Any] | None = None) -> config.Settings:
+    from slmr import firstrun
+
+    firstrun.maybe_notice(console())
     return config.load(flags=flags)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from slmr import config
+from slmr import completion, config
 from slmr.cli import common
 
 app = typer.Typer(help="Show and change slmr's configuration.", no_args_is_help=True)
@@ -66,8 +66,18 @@ def show(json: common.Json = False) -> None:
 
 @app.command("set")
 def set_(
-    key: Annotated[str, typer.Argument(help="A key such as local.model or cloud.provider.")],
-    value: Annotated[str, typer.Argument(help="The value; an empty string removes the key.")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="A key such as local.model or cloud.provider.", autocompletion=completion.complete_config_key
+        ),
+    ],
+    value: Annotated[
+        str,
+        typer.Argument(
+            help="The value; an empty string removes the key.", autocompletion=completion.complete_config_value
+        ),
+    ],
 ) -> None:
     """Set one key in the config file.
 

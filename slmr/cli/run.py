@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from slmr import pipeline, tasks
+from slmr import checks, pipeline, tasks
 from slmr.cli import common
-from slmr.errors import InputError
+from slmr.errors import InputError, UsageError
 from slmr.inputs import read_content, read_stdin, stdin_has_data
 
 EXAMPLES = {
     "rewrite": "slmr rewrite < notes.md > notes.clean.md\n\n    slmr rewrite -i 'more formal' email.txt",
     "summarize": "git log -20 | slmr summarize\n\n    slmr summarize a.md b.md",
-    "extract": "slmr extract -i 'action items' meeting.md\n\n    slmr extract --json -i 'names and dates' < notes.txt",
+    "extract": "slmr extract -i 'action items' meeting.md\n\n    slmr extract --json -i 'names and dates' < notes.txt"
+    "\n\n    slmr extract --schema people.schema.json -i 'people' < notes.txt",
 }
+
+
+Schema = Annotated[
+    Path | None,
+    typer.Option(
+        "--schema",
+        help="extract: the answer must be JSON matching this JSON Schema file (implies --json).",
+        show_default=False,
+    ),
+]
 
 
 def _reshape_command(name: str) -> typer.models.CommandFunctionType:
@@ -28,10 +40,15 @@ def _reshape_command(name: str) -> typer.models.CommandFunctionType:
         cloud: common.Cloud = False,
         model: common.Model = None,
         json: common.Json = False,
+        schema: Schema = None,
         local_only: common.LocalOnly = False,
         strict: common.Strict = False,
     ) -> None:
         force = common.force_from(local, cloud)
+        if schema is not None and name != "extract":
+            raise UsageError("--schema works with extract only", "slmr extract --schema FILE")
+        # read the schema first: a broken schema file is the user's to fix before any model is asked
+        loaded = checks.load_schema(schema) if schema is not None else None
         content = read_content(files, required=True)
         request = pipeline.Request(
             command=name,
@@ -41,6 +58,7 @@ def _reshape_command(name: str) -> typer.models.CommandFunctionType:
             force=force,
             json=json,
             model=model,
+            schema=loaded,
         )
         pipeline.run(request, common.settings(common.policy_flags(local_only, strict)), common.console())
 

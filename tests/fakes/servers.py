@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pytest_httpserver import HTTPServer
@@ -41,6 +41,20 @@ class Reply:
     chunk_delay_s: float = 0.0
     #: send usage at the end of the stream (OpenAI-compatible servers often do not)
     usage: bool = True
+    #: compute the reply text from the request body (e.g. echo the text to rewrite)
+    respond: Callable[[dict[str, Any]], str] | None = None
+    #: Ollama: report the prompt tokens the fake counts in the request (4 characters a token) and, like
+    #: Ollama, keep only ``num_ctx // 2 + 2`` of them when the prompt does not fit the window
+    real_prompt: bool = False
+    #: extra response headers (retry-after, x-should-retry...)
+    headers: dict[str, str] | None = None
+
+
+def text_to_work_on(body: dict[str, Any]) -> str:
+    """The text slmr put between <<< and >>> in the last user message."""
+    user = [m for m in body.get("messages", []) if m.get("role") == "user"][-1]["content"]
+    start = user.index("<<<\n") + 4
+    return user[start : user.rindex("\n>>>")]
 
 
 def chunks_of(text: str) -> list[str]:
@@ -85,15 +99,22 @@ class FakeAPI:
     def _handle(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
         self.requests.append(body)
-        self.headers.append(dict(request.headers))
+        self.headers.append({k.lower(): v for k, v in request.headers.items()})
         spec = self._replies.popleft() if self._replies else self.default
         if spec.delay_s:
             time.sleep(spec.delay_s)
         if spec.status != 200:
-            return Response(spec.error or self.error_body(spec.status), status=spec.status, mimetype="application/json")
+            return Response(
+                spec.error or self.error_body(spec.status),
+                status=spec.status,
+                mimetype="application/json",
+                headers=spec.headers,
+            )
+        if spec.respond is not None:
+            spec = replace(spec, text=spec.respond(body))
         # an exception raised by the body iterator (DropConnection) makes the server close the
         # connection without the final chunk: the client sees a stream cut off mid-answer
-        return Response(self.stream(body, spec), mimetype=self.mimetype, direct_passthrough=True)
+        return Response(self.stream(body, spec), mimetype=self.mimetype, direct_passthrough=True, headers=spec.headers)
 
     def _pace(self, spec: Reply, index: int) -> None:
         if spec.drop_after is not None and index >= spec.drop_after:
@@ -129,6 +150,14 @@ class FakeOllama(FakeAPI):
             model = self.requests[-1].get("model", "?") if self.requests else "?"
             return json.dumps({"error": f"model '{model}' not found"})
         return json.dumps({"error": "llama runner process has terminated: exit status 2"})
+
+    #: the window Ollama uses when a request sets no num_ctx
+    default_num_ctx = 4096
+
+    def prompt_count(self, body: dict[str, Any]) -> int:
+        sent = sum(len(m.get("content", "")) for m in body.get("messages", [])) // 4 + 8 * len(body["messages"])
+        num_ctx = (body.get("options") or {}).get("num_ctx") or self.default_num_ctx
+        return sent if sent <= num_ctx else num_ctx // 2 + 2
 
     def missing_model(self) -> None:
         self.reply(status=404)
@@ -184,7 +213,7 @@ class FakeOllama(FakeAPI):
             "eval_duration": 700_000,
         }
         if spec.usage:
-            final["prompt_eval_count"] = spec.input_tokens
+            final["prompt_eval_count"] = self.prompt_count(body) if spec.real_prompt else spec.input_tokens
             final["eval_count"] = spec.output_tokens
         yield (json.dumps(final) + "\n").encode()
 

@@ -1,0 +1,220 @@
+"""The router's features on clear cases of each kind, and the decisions they lead to."""
+
+from __future__ import annotations
+
+import pytest
+
+from slmr import router
+from slmr.router import CREATE, RESHAPE
+
+DIFF = """diff --git a/app.py b/app.py
+--- a/app.py
++++ b/app.py
+@@ -1,3 +1,3 @@
+-TIMEOUT = 10
++TIMEOUT = 30
+"""
+TRACE = """Traceback (most recent call last):
+  File "/srv/app/main.py", line 12, in <module>
+    run()
+KeyError: 'user_id'
+"""
+LOG = """2024-05-02T10:00:01Z INFO starting
+2024-05-02T10:00:02Z ERROR job 12 failed
+2024-05-02T10:00:03Z WARN retrying job 12
+"""
+CODE = """def total(items):
+    out = 0
+    for item in items:
+        out += item.price
+    return out
+"""
+
+
+# --- splitting the instruction from pasted content ---------------------------------------------
+
+
+def test_a_first_line_ending_in_a_colon_introduces_the_content():
+    parts = router.split("Write a commit message for this diff:\n" + DIFF)
+    assert parts.instruction == "Write a commit message for this diff:"
+    assert "TIMEOUT = 30" in parts.supplied
+
+
+def test_a_short_last_paragraph_after_a_paste_is_the_instruction():
+    notes = "Ana leads the migration. Bob owns the rollback plan. Questions go to the platform channel.\n\n"
+    parts = router.split(notes + "^ summarize the above in one line")
+    assert parts.instruction == "^ summarize the above in one line"
+    assert parts.supplied.startswith("Ana leads")
+
+
+def test_a_question_before_a_trace_stays_the_instruction():
+    parts = router.split("Why do I get this?\n\n" + TRACE)
+    assert parts.instruction == "Why do I get this?"
+    assert "KeyError" in parts.supplied
+
+
+def test_inline_content_after_a_colon_and_in_quotes():
+    assert router.split("fix typos: teh quick brwon fox") == router.Parts("fix typos", "teh quick brwon fox")
+    quoted = router.split('make "pls fix asap, prod is down!!!" sound calm')
+    assert quoted.supplied == "pls fix asap, prod is down!!!"
+    assert "sound calm" in quoted.instruction
+
+
+def test_piped_content_keeps_the_whole_prompt_as_the_instruction():
+    assert router.split("summarize: the notes", "the content") == router.Parts("summarize: the notes", "the content")
+
+
+# --- features, one kind at a time ----------------------------------------------------------------
+
+
+def f(prompt: str, content: str = "", **kwargs) -> dict[str, float]:
+    return router.features(prompt, content, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["rewrite this to be more formal", "summarize the thread", "tl;dr pls", "translate to French: merci", "proofread"],
+)
+def test_reshape_verbs(prompt):
+    assert f(prompt)["reshape_verb"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "prompt", ["write a function that parses dates", "design a schema for invoices", "implement an LRU cache"]
+)
+def test_create_verbs_and_new_objects(prompt):
+    feats = f(prompt)
+    assert feats["create_verb"] == 1.0 and feats["new_object"] == 1.0 and feats["reshape_verb"] == 0.0
+
+
+def test_write_whose_object_restates_the_input():
+    feats = f("Write a commit message for this diff:\n" + DIFF)
+    assert feats["write_restate"] == 1.0 and feats["diff"] == 1.0
+    assert f("write a script that prints a changelog")["write_restate"] == 0.0  # a script is new
+
+
+def test_a_design_doc_is_an_object_not_a_design_ask():
+    assert f("Summarize this design doc: the cache sits in front of pricing and expires entries.")["create_verb"] == 0
+
+
+def test_diagnosis_judgment_and_howto():
+    assert f("why does this crash?\n\n" + TRACE)["diagnose"] == 1.0
+    assert f("Should we use Kafka or SQS for this?")["judgment"] == 1.0
+    assert f("how do I undo the last commit")["howto"] == 1.0
+
+
+def test_depth_terms_are_counted_and_capped():
+    assert f("make it thread-safe")["depth_terms"] == pytest.approx(1 / 3)
+    assert f("a scalable, distributed, idempotent migration with failover")["depth_terms"] == 1.0
+
+
+def test_constraints_and_expected_output_length():
+    assert f("answer in one sentence")["short_output"] == 1.0
+    assert f("write a detailed guide with examples")["long_output"] == 1.0
+    assert f("must be async, without locks, at most 50 lines, and never block")["constraints"] == 1.0
+
+
+def test_an_extractive_question_about_the_given_content():
+    feats = f("According to this doc, when does the cache expire?\n\nEntries expire after 60 seconds, always.")
+    assert feats["extractive_question"] == 1.0
+    assert f("Why does the cache expire?")["extractive_question"] == 0.0  # no content: the answer must be new
+
+
+def test_content_shape_code_trace_and_logs():
+    assert f("Add type hints:\n" + CODE)["code"] == 1.0
+    assert f("What failed?\n\n" + TRACE)["trace"] == 1.0
+    assert f("Which jobs failed?\n\n" + LOG)["log_lines"] == 1.0
+    assert f("Summarize this:\n" + LOG)["code"] == 0.0
+
+
+def test_no_content_and_an_open_ask():
+    assert f("what is a monad")["no_content_open"] == 1.0
+    assert f("proofread")["no_content_open"] == 0.0  # a reshape ask whose text comes separately
+    assert f("what is a monad")["content_share"] == 0.0
+
+
+def test_an_inline_code_span_is_not_a_verb():
+    assert f("write a script that reads `git log --format=%s`")["reshape_verb"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("prompt", "feature"),
+    [
+        ("Résume ce texte :\n\nLa réunion est déplacée à jeudi. Les tests passent.", "reshape_verb"),
+        ("Übersetze das bitte ins Englische:\n\nDer Server startet neu.", "reshape_verb"),
+        ("次の議事録を要約してください：\n\n・リリース日は6月3日", "reshape_verb"),
+        ("为什么这个测试会失败？", "diagnose"),
+        ("Écris une fonction qui trie une liste.", "create_verb"),
+    ],
+)
+def test_instructions_in_other_languages(prompt, feature):
+    assert f(prompt)[feature] == 1.0
+
+
+def test_input_longer_than_the_context_window():
+    text = "The meeting covered the roadmap and the hiring plan. " * 400  # ~5,000 tokens
+    assert f("summarize", text, context_tokens=100_000)["over_context"] == 0.0
+    assert f("summarize", text, context_tokens=2_000)["over_context"] == 3.0
+    assert router.decide("summarize", text, context_tokens=2_000).route == CREATE
+    assert router.decide("summarize", text, context_tokens=100_000).route == RESHAPE
+
+
+def test_every_feature_has_a_weight_and_a_description():
+    model = router.weights()
+    assert set(f("x")) == set(model.weights) == set(model.descriptions)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prompt", "route"),
+    [
+        ("Write a commit message for this diff:\n" + DIFF, RESHAPE),
+        ("Is this change safe to deploy on Friday?\n\n" + DIFF, CREATE),
+        ("Extract the failing job ids from this log:\n" + LOG, RESHAPE),
+        ("Why does this keep failing and how do I fix it?\n\n" + TRACE, CREATE),
+        ("Rename the variables to be descriptive, change nothing else:\n" + CODE, RESHAPE),
+        ("Make this thread-safe and add retries with backoff:\n" + CODE, CREATE),
+        ("Make this email more polite:\n\nSend me the report now. I needed it yesterday.", RESHAPE),
+        ("Write an email convincing my manager to fund a rewrite of the billing service.", CREATE),
+        ("Design a multi-region architecture for our SaaS with EU data residency.", CREATE),
+        ("Turn these meeting notes into action items:\n\n- Ana: fix login\n- Raj: update docs by Friday", RESHAPE),
+        ("Format this SQL:\n\nselect id,name from users where active=true order by name", RESHAPE),
+        ("Write a SQL query that returns each customer's first order and total spend in 30 days.", CREATE),
+        ("Explain what this command does: tar -xzvf backup.tar.gz -C /srv", RESHAPE),
+        ("regex for ipv4 addresses", CREATE),
+        ("fix typos: recieve the pakage tomorow", RESHAPE),
+        ("Given this spec, design the database schema:\n\nUsers own projects. Projects have tasks. " * 3, CREATE),
+    ],
+)
+def test_clear_cases_route_as_expected(prompt, route):
+    decision = router.decide(prompt)
+    assert decision.route == route, (decision.p_create, decision.reasons)
+    assert decision.reasons
+    assert 0.0 < decision.p_create < 1.0
+
+
+def test_the_threshold_decides_and_defaults_to_the_fitted_one():
+    prompt = "rewrite this paragraph"
+    d = router.decide(prompt)
+    assert d.threshold == router.weights().threshold
+    assert router.decide(prompt, threshold=0.0).route == CREATE
+    assert router.decide(prompt, threshold=1.0 + 1e-9).route == RESHAPE
+    assert d.confidence == pytest.approx(1 - d.p_create)
+
+
+def test_the_unsure_band_is_around_the_threshold():
+    d = router.Decision(route=CREATE, confidence=0.32, p_create=0.32, threshold=0.25)
+    assert d.unsure(0.1) and not d.unsure(0.05) and not d.unsure(0.0)
+
+
+def test_explain_lists_contributions_strongest_first():
+    bias, items = router.explain("design a schema for a multi-tenant audit log")
+    assert isinstance(bias, float) and items
+    sizes = [abs(c.logit) for c in items]
+    assert sizes == sorted(sizes, reverse=True)
+    p = router.decide("design a schema for a multi-tenant audit log").p_create
+    import math
+
+    assert p == pytest.approx(1 / (1 + math.exp(-(bias + sum(c.logit for c in items)))))
