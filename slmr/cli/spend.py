@@ -199,10 +199,11 @@ def render(report: reports.Report, console: common.Console, *, frontier: str, ch
     if report.latency:
         parts = [f"{b} {_seconds(lat.p50_ms)} / {_seconds(lat.p95_ms)}" for b, lat in report.latency.items()]
         lines.append("latency (median / 95th percentile): " + "; ".join(parts))
-    lines.append(
-        f"estimated token counts: {t.estimated_calls} of {t.calls} calls (the server reported no usage,"
-        " or the call was cut short); their tokens and money are estimates"
-    )
+    if t.estimated_calls:
+        lines.append(
+            f"estimated token counts: {t.estimated_calls} of {t.calls} calls (the server reported no usage,"
+            " or the call was cut short); their tokens and money are estimates"
+        )
     if report.unpriced_models:
         missing = ", ".join(f"{m} ({n} call{'s' if n != 1 else ''})" for m, n in report.unpriced_models.items())
         lines.append(

@@ -71,7 +71,10 @@ def test_reshape_through_the_openai_compatible_backend(command: str, llama_serve
     usage = openai_usage(recorder)
     [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["route"], row["task"], row["status"]) == ("openai-compatible", "reshape", command, "ok")
-    assert row["input_tokens"] == usage["prompt_tokens"] > 0
+    # OpenAI counts cached prompt tokens inside prompt_tokens; the ledger keeps them apart
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    assert row["input_tokens"] + (row["cache_read_tokens"] or 0) == usage["prompt_tokens"] > 0
+    assert (row["cache_read_tokens"] or 0) == cached
     assert 0 < row["output_tokens"] == usage["completion_tokens"] <= 64
     assert row["tokens_estimated"] == 0
     assert row["cost_usd"] is None or row["cost_usd"] == 0  # local: never billed
@@ -124,7 +127,10 @@ def test_create_through_the_openai_sdk_and_the_real_chat_completions(llama_serve
     usage = openai_usage(recorder)
     [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["route"], row["status"]) == ("openai", "create", "ok")
-    assert row["input_tokens"] == usage["prompt_tokens"] > 0
+    # OpenAI counts cached prompt tokens inside prompt_tokens; the ledger keeps them apart
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    assert row["input_tokens"] + (row["cache_read_tokens"] or 0) == usage["prompt_tokens"] > 0
+    assert (row["cache_read_tokens"] or 0) == cached
     assert 0 < row["output_tokens"] == usage["completion_tokens"] <= 48
     assert row["tokens_estimated"] == 0
 
