@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from slmr import config, pricing, probe
-from slmr.errors import ConfigError, ExitCode
+from slmr.errors import ConfigError, ExitCode, SlmrError
 
 OK, INFO, WARN, FAIL, SKIP = "ok", "info", "warn", "fail", "skip"
 PRICE_MAX_AGE_DAYS = 90
@@ -247,6 +247,21 @@ def check_prices(today: date | None = None) -> Check:
     return Check("prices", OK, f"as of {stamp} ({age} days old)")
 
 
+def check_privacy(settings: config.Settings) -> Check:
+    """The privacy mode and secrets policy in force in this directory, and where each comes from."""
+    from slmr import privacy
+
+    try:
+        policy = privacy.resolve(settings)
+    except SlmrError as exc:
+        return Check("privacy", FAIL, exc.message, fix=exc.hint, exit_code=int(exc.exit_code))
+    return Check(
+        "privacy",
+        OK if policy.privacy == privacy.LOCAL_ONLY else INFO,
+        f"{policy.privacy} ({policy.privacy_source}); secrets {policy.secrets} ({policy.secrets_source})",
+    )
+
+
 def run(timeout: float = probe.TIMEOUT_S, today: date | None = None) -> list[Check]:
     config_check, settings = check_config()
     server_check, server = check_local_server(settings, timeout)
@@ -255,6 +270,7 @@ def run(timeout: float = probe.TIMEOUT_S, today: date | None = None) -> list[Che
         server_check,
         check_local_model(settings, server, timeout),
         check_cloud_key(settings),
+        check_privacy(settings),
         check_ledger(),
         check_hook(),
         check_prices(today),

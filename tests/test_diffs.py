@@ -116,3 +116,15 @@ def test_hook_helper_function_notifies_on_stderr() -> None:
     )
     out = diffs.filter_for_models(text, Console(stdout=io.StringIO(), stderr=err))
     assert "k.pem" not in out and "x.py" in out and "k.pem" in err.getvalue()
+
+
+def test_commit_message_draft_never_sends_the_env_hunk(cli, fake_ollama, repo_diff, tmp_path, monkeypatch) -> None:
+    """The hook's path: `slmr commit-msg` (and `slmr hook run`) hand the staged diff to pipeline.run."""
+    _, secret = repo_diff
+    monkeypatch.chdir(tmp_path / "repo")
+    fake_ollama.reply("Greet the world\n")
+    result = cli("commit-msg")
+    assert fake_ollama.requests, result.stderr
+    sent = json.dumps(fake_ollama.requests)
+    assert secret not in sent and "PRIVATE KEY" not in sent and "hello, world" in sent
+    assert "left the diff of" in result.stderr

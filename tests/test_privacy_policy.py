@@ -170,3 +170,18 @@ def test_ask_mode_without_a_terminal_stays_local(cli, fake_ollama, fake_anthropi
     result = _create(cli)
     assert result.exit_code == 0 and "no terminal" in result.stderr
     assert fake_anthropic.requests == [] and len(fake_ollama.requests) == 1
+
+
+def test_doctor_shows_the_mode_and_its_source(cli, fake_ollama, tmp_path, monkeypatch) -> None:
+    import json
+
+    def privacy_check() -> dict:
+        data = json.loads(cli("doctor", "--json").stdout)
+        return {c["name"]: c for c in data["checks"]}["privacy"]
+
+    assert privacy_check()["detail"].startswith("allow (default); secrets block (default)")
+    monkeypatch.chdir(_project(tmp_path, 'privacy = "local-only"\n'))
+    check = privacy_check()
+    assert check["status"] == "ok" and check["detail"].startswith("local-only (project ")
+    (tmp_path / "client-repo" / ".slmr.toml").write_text('privacy = "nope"\n')
+    assert privacy_check()["status"] == "fail"
