@@ -129,3 +129,16 @@ def test_migration_is_named_and_appended() -> None:
     names = [name for name, _ in ledger.MIGRATIONS]
     assert names[0] == "0001_calls" and names[-1] == "0004_stored_text"
     assert len(names) == len(set(names))
+
+
+def test_log_purge_text_removes_stored_text_and_keeps_figures(cli, fake_ollama, isolated_home, ledger_rows):
+    cli("config", "set", "ledger.store_text", "true")
+    fake_ollama.reply("The deploy failed.")
+    assert cli("rewrite", input="a private sentence about the deploy\n").exit_code == 0
+    assert b"private sentence" in (isolated_home / "ledger.db").read_bytes()
+    result = cli("log", "--purge-text")
+    assert result.exit_code == 0
+    assert "removed stored text from 1 call(s)" in result.stderr
+    [row] = ledger_rows()
+    assert row["input_tokens"] == 11 and row["status"] == "ok"
+    assert b"private sentence" not in (isolated_home / "ledger.db").read_bytes()

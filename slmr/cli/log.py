@@ -44,6 +44,9 @@ def log(
     task: Annotated[str | None, typer.Option("--task", help="Only this task (rewrite, ask, …).")] = None,
     status: Annotated[str | None, typer.Option("--status", help="Only this status: ok, error, interrupted.")] = None,
     json: common.Json = False,
+    purge_text: Annotated[
+        bool, typer.Option("--purge-text", help="Remove stored prompt and response text; keep the figures.")
+    ] = False,
 ) -> None:
     """List recent calls from the ledger, newest first.
 
@@ -57,6 +60,12 @@ def log(
 
         slmr log --model claude --json | jq '.[].cost_usd'
     """
+    if purge_text:
+        from slmr.ledger import purge_text as purge
+
+        cleared = purge(config.ledger_path())
+        common.console().info(f"removed stored text from {cleared} call(s); the figures are kept")
+        return
     if status is not None and status not in ("ok", "error", "interrupted"):
         raise UsageError(f"--status must be ok, error or interrupted, not {status!r}")
     console = common.console()
