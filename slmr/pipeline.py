@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from slmr import backends, budget, checks, chunking, context, diffs, judge, lastrun, pricing, privacy, router, tasks
 from slmr.backends.base import Backend, ChatRequest, Message, Response, estimate_tokens
 from slmr.cleanup import StreamCleaner
-from slmr.config import Settings, ledger_path
+from slmr.config import LOCAL_BACKENDS, Settings, ledger_path
 from slmr.console import Console
 from slmr.errors import CheckFailed, InputError, LocalUnavailable, SlmrError, TimedOut
 from slmr.ledger import CallRecord, Ledger, prompt_hash, record_safely
@@ -614,9 +614,7 @@ class _Run:
                     json=self.request.json,
                     schema=self.schema,
                     call_id=self.parent,
-                    local=self.final_backend in ("ollama", "openai-compatible")
-                    if self.final_backend
-                    else self.route.local,
+                    local=self.final_backend in LOCAL_BACKENDS if self.final_backend else self.route.local,
                     route=self.route.route,
                     decided_by=self.route.decided_by,
                     prompt_sha256=prompt_hash(f"{self.request.instruction or ''}\n{self.request.content}"),

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from slmr.config import LOCAL_BACKENDS
+
 # read next to this module rather than through importlib.resources: that import alone costs ~20 ms
 # of CPU, and shell completion of model names reads this table on every <TAB>
 _PRICES = os.path.join(os.path.dirname(__file__), "data", "prices.toml")
 
-LOCAL_BACKENDS = frozenset({"ollama", "openai-compatible"})
 
 #: what may follow a listed name for it still to be the same model: a dated snapshot, an alias, a window tag
 _SNAPSHOT = re.compile(r"^(?:[-@](?:\d{8}|\d{4}-\d{2}-\d{2}|latest)|\[1m\])+$")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
-LOCAL_BACKENDS = frozenset({"ollama", "openai-compatible"})
+from slmr.config import LOCAL_BACKENDS
 
 TIME_GROUPS = ("day", "week", "month")
 KEY_GROUPS = ("model", "task", "route", "project")
