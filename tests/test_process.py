@@ -116,3 +116,51 @@ def test_slmr_home_holds_all_state(slmr_env, fake_ollama, tmp_path: Path):
     assert report["calls"] == 1
     for name in ("ledger.db", "last_request.json", "model_windows.json"):
         assert oct(os.stat(home / name).st_mode & 0o777) == "0o600", name
+
+
+def _command_names(app) -> list[str]:
+    import typer.main
+
+    return list(typer.main.get_command(app).commands)
+
+
+def test_the_command_table_matches_what_each_module_registers():
+    from slmr.cli import COMMANDS, build_app
+
+    for module, names in COMMANDS.items():
+        assert sorted(_command_names(build_app([module]))) == sorted(names), module
+    everything = [name for names in COMMANDS.values() for name in names]
+    assert sorted(_command_names(build_app())) == sorted(everything)
+    assert len(set(everything)) == len(everything)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["spend", "--json"], ["spend"]),
+        (["rewrite"], ["run"]),
+        (["commit-msg"], ["hook"]),
+        (["--help"], None),
+        ([], None),
+        (["no-such-command"], None),
+    ],
+)
+def test_a_command_line_loads_only_the_module_it_names(args, expected):
+    from slmr.cli import modules_for
+
+    assert modules_for(args) == expected
+
+
+def test_slmr_spend_does_not_import_the_pipeline(slmr_env):
+    # the pipeline pulls in the router and the secret scanner: `slmr spend` needs neither
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['slmr', 'spend', '--json']\n"
+        "try:\n"
+        "    runpy.run_module('slmr', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write('PIPELINE=' + str('slmr.pipeline' in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, env=slmr_env, timeout=60)
+    assert done.stderr.decode().strip().endswith("PIPELINE=False"), done.stderr.decode()

@@ -3,6 +3,7 @@ that turns every failure into a one-line message and a documented exit code."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -13,22 +14,34 @@ import typer
 from slmr import __version__
 from slmr.errors import ExitCode, SlmrError
 
-app = typer.Typer(
-    name="slmr",
-    help=(
-        "Route everyday prompts: reshape work (rewrite, summarize, extract) runs on a local model, "
-        "create work on a frontier model; every call lands in a ledger that `slmr spend` reports.\n\n"
-        "Examples:\n\n"
-        "    slmr rewrite < notes.md\n\n"
-        "    git diff | slmr summarize\n\n"
-        '    slmr ask "explain this error" < trace.txt\n\n'
-        "    slmr spend --week"
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+HELP = (
+    "Route everyday prompts: reshape work (rewrite, summarize, extract) runs on a local model, "
+    "create work on a frontier model; every call lands in a ledger that `slmr spend` reports.\n\n"
+    "Examples:\n\n"
+    "    slmr rewrite < notes.md\n\n"
+    "    git diff | slmr summarize\n\n"
+    '    slmr ask "explain this error" < trace.txt\n\n'
+    "    slmr spend --week"
 )
+
+#: each command module and the top-level commands it registers (the full app registers them in this
+#: order). `slmr spend` then imports the spend module alone, not the pipeline, router and secret
+#: scanner that other commands need (about 150 ms of start-up); a test checks this table against
+#: what each module really registers.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "run": ("rewrite", "summarize", "extract", "ask", "create"),
+    "redo": ("redo",),
+    "route": ("route",),
+    "eval": ("eval",),
+    "spend": ("spend",),
+    "log": ("log",),
+    "prices": ("prices",),
+    "config": ("config",),
+    "hook": ("hook", "commit-msg"),
+    "models": ("models",),
+    "doctor": ("doctor",),
+    "privacy": ("privacy",),
+}
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
@@ -38,7 +51,6 @@ def _version(ctx: typer.Context, value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -48,26 +60,34 @@ def _root(
     pass
 
 
-def _register() -> None:
-    from slmr.cli import config as config_cmd
-    from slmr.cli import doctor, hook, log, models, prices, privacy, redo, route, run, spend
-    from slmr.cli import eval as eval_cmd
-
-    run.register(app)
-    redo.register(app)
-    route.register(app)
-    eval_cmd.register(app)
-    spend.register(app)
-    log.register(app)
-    prices.register(app)
-    config_cmd.register(app)
-    hook.register(app)
-    models.register(app)
-    doctor.register(app)
-    privacy.register(app)
+def build_app(modules: Sequence[str] | None = None) -> typer.Typer:
+    """The typer app with the commands of ``modules`` (all of them when None)."""
+    app = typer.Typer(
+        name="slmr",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for name in COMMANDS if modules is None else modules:
+        importlib.import_module(f"slmr.cli.{name}").register(app)
+    return app
 
 
-_register()
+def modules_for(args: Sequence[str]) -> list[str] | None:
+    """The one module a command line needs, or None (all) for help, completion or an unknown command."""
+    if not args or args[0].startswith("-"):
+        return None
+    return [module for module, names in COMMANDS.items() if args[0] in names] or None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `from slmr.cli import app` (the man page and completion generators) gets every command
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def _stderr(message: str) -> None:
@@ -94,9 +114,11 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         from typer._completion_classes import completion_init
 
         completion_init()
-    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    modules = None if os.environ.get("_SLMR_COMPLETE") else modules_for(args)
+    command = typer.main.get_command(build_app(modules))
     try:
-        rv = command.main(args=list(argv) if argv is not None else None, prog_name="slmr", standalone_mode=False)
+        rv = command.main(args=args, prog_name="slmr", standalone_mode=False)
     except SlmrError as exc:
         _stderr(f"slmr: error: {exc.one_line()}")
         return int(exc.exit_code)
