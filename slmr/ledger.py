@@ -546,9 +546,11 @@ class Ledger:
         if since_utc and count <= LATENCY_FETCH_MAX:
             # a short period: read its latencies through the time index and sort them here, rather
             # than walking the whole backend's latency index past calls outside the period
-            values = sorted(
-                r[0] for r in self.db.execute(f"SELECT latency_ms FROM calls INDEXED BY calls_ts WHERE {where}", params)
-            )
+            # plain tuples: building a sqlite3.Row for each of ~50,000 values costs three times the sort
+            cursor = self.db.cursor()
+            cursor.row_factory = None
+            query = f"SELECT latency_ms FROM calls INDEXED BY calls_ts WHERE {where}"
+            values = sorted(value for (value,) in cursor.execute(query, params))
             return [float(values[rank - 1]) if rank <= len(values) else None for rank in ranks]
         out: list[float | None] = []
         for rank in ranks:
