@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from typer._click import Context
+from typer._click.types import File
 
 from slmr import completion
 
@@ -96,22 +97,17 @@ def completion_source(param: Any) -> str | None:
 
 
 def choices(param: Any) -> list[str] | None:
-    desc = getattr(param, "type_descriptor", None)
-    if desc is None or not desc.is_choice or desc.choices is None:
-        return None
-    from typer._param_types import choice_as_str
-
-    return [choice_as_str(c) for c in desc.choices]
+    # typer's choice type (an Enum or Literal option) is the click-level type that carries choices
+    found = getattr(param.type, "choices", None)
+    return None if found is None else [str(getattr(choice, "value", choice)) for choice in found]
 
 
 def is_file(param: Any) -> bool:
-    desc = getattr(param, "type_descriptor", None)
-    return bool(desc is not None and desc.is_file)
+    return isinstance(param.type, File)
 
 
 def case_sensitive(param: Any) -> bool:
-    desc = getattr(param, "type_descriptor", None)
-    return bool(getattr(desc, "case_sensitive", True))
+    return bool(getattr(param.type, "case_sensitive", True))
 
 
 def help_text(obj: Any) -> str:
