@@ -36,8 +36,11 @@ CUES: dict[str, list[str]] = {
             "simplify cleanup clean-up polish tighten grammar typo typos spelling extract translate convert reformat "
             "format formatting rename dedupe de-duplicate group tally reorganize reorganise restructure collapse "
             "bullet bullets bulletize politer friendlier kinder softer warmer redact wrap highlight classify "
-            "categori* tldr"
+            "categori* tldr jsdoc javadoc docblock docblocks f-string f-strings fstring fstrings comprehension "
+            "comprehensions readonly pep8 pep-8 prettier gofmt rustfmt isort lint linting indent indentation "
+            "annotate grammer spellcheck spell-check"
         ),
+        *_combos("in|into", "english|spanish|french|german|italian|portuguese|dutch|polish|japanese|chinese|korean"),
         "tl dr",
         "sum up",
         "clean up",
@@ -45,6 +48,10 @@ CUES: dict[str, list[str]] = {
         "pull out",
         "bullet points",
         "bullet point",
+        "magic numbers",
+        "named constants",
+        "type annotations",
+        "doc comments",
         "imperative mood",
         "title case",
         "snake case",
@@ -94,10 +101,14 @@ CUES: dict[str, list[str]] = {
             "résume resume résumé réécris reecris récris reformule corrige traduis réponds reponds zusammen fasse "
             "übersetze ubersetze korrigiere formuliere umschreiben resuma resumir reescribe reescriba reescreva "
             "reescrever traduza traduzir traduce convierte corrija liste riassumi traduci riscrivi vertaal "
-            "przetłumacz przetlumacz перепиши сократи переведи özetle rätta přepiš συνόψισε"
+            "przetłumacz przetlumacz перепиши сократи переведи özetle rätta přepiš συνόψισε résumer resumer "
+            "résumez tradúceme traducir traduire übersetzen hernoem hernoemen classifica classifique clasifica "
+            "formale formeller"
         ),
         "ajoute des commentaires",
         "maak dit",
+        *_combos("was macht", "dieser|diese|das|der"),
+        *_combos("qué hace|que hace|que fait|cosa fa|o que", "este|esta|essa|esse|ce|cette|questo|questa|isso"),
     ],
     "create_verb": [
         *_words(
@@ -109,6 +120,7 @@ CUES: dict[str, list[str]] = {
         "speed this",
         "set up",
         "come up with",
+        *_combos("need", "a|an|some"),
         "idea for",
         "ideas for",
         *_combos("make", "me|us|", "a|an"),
@@ -129,6 +141,9 @@ CUES: dict[str, list[str]] = {
         ),
         "commit message",
         "commit msg",
+        "msg",
+        "commit-message",
+        "descripción",
         "commit subject",
         "subject line",
         "merge commit",
@@ -244,7 +259,7 @@ CUES: dict[str, list[str]] = {
             "schema* migrat* zero-downtime performance optimi* complexity algorithm* prove proof secur* multi-tenan* "
             "replicat* failover deadlock latency throughput capacity at-least-once exactly-once isolation partition* "
             "shard* backpressure consensus transaction* np-hard probabilit* invariant* stream* testable memory ram "
-            "retry retries backoff lock* dependenc*"
+            "retry retries backoff lock* dependenc* iterative* recursi*"
         ),
         "zero downtime",
         "edge case",
@@ -349,12 +364,17 @@ SUBSTRING_CUES: dict[str, tuple[str, ...]] = {
         "요약",
         "번역",
         "अनुवाद",
+        "注释",
+        "コメントを",
+        "바꿔",
+        "줄여",
     ),
     "create_verb": ("設計", "実装", "教えて", "写一个", "设计", "实现", "解释", "설명", "작성"),
     "diagnose": ("なぜ", "为什么", "為什麼", "왜", "バグ", "为何"),
 }
 
-_TOKEN = re.compile(r"[\w']+(?:[-/][\w']+)*|#|\^")
+#: hyphens join a word ("trade-off", "thread-safe"); a slash separates two ("indentation/formatting")
+_TOKEN = re.compile(r"[\w']+(?:-[\w']+)*|#|\^")
 
 
 def tokens(text: str) -> list[str]:

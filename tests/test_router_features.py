@@ -80,6 +80,27 @@ def test_reshape_verbs(prompt):
 
 
 @pytest.mark.parametrize(
+    "prompt",
+    [
+        "add JSDoc to this",
+        "f-strings pls",
+        "can this be a dict comprehension",
+        "fix the indentation/formatting",
+        "pull the magic numbers out into named constants",
+    ],
+)
+def test_mechanical_edits_of_given_code_are_reshape_verbs(prompt):
+    # the rule names these behaviour-preserving edits as reshape work
+    assert f(prompt, CODE)["reshape_verb"] == 1.0
+
+
+def test_a_slash_separates_words_and_a_hyphen_joins_them():
+    from slmr import cues
+
+    assert cues.tokens("indentation/formatting, thread-safe") == ["indentation", "formatting", "thread-safe"]
+
+
+@pytest.mark.parametrize(
     "prompt", ["write a function that parses dates", "design a schema for invoices", "implement an LRU cache"]
 )
 def test_create_verbs_and_new_objects(prompt):
