@@ -11,27 +11,11 @@ import pytest
 
 from slmr import reports
 from slmr.ledger import CallRecord, Ledger
+from tests.records import local_rewrite
 
 
 def call(ts: str, **fields) -> CallRecord:
-    base = dict(
-        command="rewrite",
-        task="rewrite",
-        route="reshape",
-        decided_by="task",
-        backend="ollama",
-        model="llama3.2:3b",
-        status="ok",
-        input_tokens=1000,
-        output_tokens=500,
-        cost_usd=0.0,
-        baseline_model="claude-opus-5-5",
-        baseline_cost_usd=0.014,  # 1000 x 4 + 500 x 20 per MTok
-        latency_ms=1000.0,
-        ts_utc=ts,
-    )
-    base.update(fields)
-    return CallRecord(**base)
+    return local_rewrite(**{"latency_ms": 1000.0, "ts_utc": ts, **fields})
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slmr.config import ledger_path
-from slmr.ledger import CallRecord, Ledger
+from slmr.ledger import Ledger
+from tests.records import local_rewrite
 
 
 def test_route_json_prints_the_decision_only(cli):
@@ -33,23 +34,7 @@ def test_route_plain_output_is_one_line(cli):
 
 
 def _record(ledger: Ledger, when: datetime, **overrides) -> None:
-    fields = dict(
-        command="rewrite",
-        task="rewrite",
-        route="reshape",
-        decided_by="task",
-        backend="ollama",
-        model="llama3.2:3b",
-        status="ok",
-        input_tokens=1000,
-        output_tokens=500,
-        cost_usd=0.0,
-        baseline_model="claude-opus-5-5",
-        baseline_cost_usd=(1000 * 4 + 500 * 20) / 1e6,
-        ts_utc=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-    )
-    fields.update(overrides)
-    ledger.record(CallRecord(**fields))
+    ledger.record(local_rewrite(ts_utc=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), **overrides))
 
 
 @pytest.fixture
