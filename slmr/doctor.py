@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from slmr import config, pricing, probe
+from slmr.backends.base import CLOUD_KEY_VARS, cloud_credential
 from slmr.errors import ConfigError, ExitCode, SlmrError
 
 OK, INFO, WARN, FAIL, SKIP = "ok", "info", "warn", "fail", "skip"
@@ -113,19 +114,14 @@ def check_local_model(settings: config.Settings, server: probe.LocalServer | Non
     return Check("local model", OK, f"{model}{size}")
 
 
-KEY_VARS = {"anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"), "openai": ("OPENAI_API_KEY",)}
-
-
 def check_cloud_key(settings: config.Settings) -> Check:
     provider = settings.cloud.provider
     model = settings.cloud.resolved_model()
-    names = KEY_VARS.get(provider, ())
-    present = [name for name in names if os.environ.get(name, "").strip()]
+    names = CLOUD_KEY_VARS.get(provider, ())
+    present = cloud_credential(provider)
     if present:
         # say which variable is set, never any part of its value
-        return Check("cloud key", OK, f"{present[0]} is set ({provider}, model {model})")
-    if provider == "anthropic" and os.environ.get("ANTHROPIC_PROFILE"):
-        return Check("cloud key", OK, f"ANTHROPIC_PROFILE is set ({provider}, model {model})")
+        return Check("cloud key", OK, f"{present} is set ({provider}, model {model})")
     other = "openai" if provider == "anthropic" else "anthropic"
     return Check(
         "cloud key",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -10,13 +9,11 @@ from typing import TYPE_CHECKING, Any
 import anthropic
 
 from slmr.backends import _sdk_errors
-from slmr.backends.base import ChatRequest, Response
+from slmr.backends.base import ChatRequest, Response, cloud_credential
 from slmr.errors import CloudError, MissingKey
 
 if TYPE_CHECKING:
     from slmr.config import Settings
-
-KEY_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 
 
 @dataclass
@@ -42,7 +39,7 @@ class AnthropicBackend:
         return self.base_url or "https://api.anthropic.com"
 
     def stream(self, request: ChatRequest) -> Response:
-        if not any(os.environ.get(v) for v in KEY_VARS) and not os.environ.get("ANTHROPIC_PROFILE"):
+        if cloud_credential("anthropic") is None:
             raise MissingKey(
                 "ANTHROPIC_API_KEY is not set",
                 "export ANTHROPIC_API_KEY=..., or use --local, or `slmr config set cloud.provider openai`",

@@ -8,9 +8,21 @@ Backends translate their SDK's exceptions into ``slmr.errors`` types, raised ``f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+#: where each cloud SDK finds credentials, in the order it prefers them (ANTHROPIC_PROFILE names a stored profile)
+CLOUD_KEY_VARS = {
+    "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"),
+    "openai": ("OPENAI_API_KEY",),
+}
+
+
+def cloud_credential(provider: str) -> str | None:
+    """The variable that gives ``provider``'s SDK its credentials, or None when none is set."""
+    return next((name for name in CLOUD_KEY_VARS.get(provider, ()) if os.environ.get(name, "").strip()), None)
 
 
 @dataclass
