@@ -182,3 +182,21 @@ def test_no_first_run_notice_off_a_terminal_or_with_a_config(cli, isolated_home:
     assert cli("config", "set", "local.model", "qwen2.5:3b").exit_code == 0
     configured = cli("route", "summarize these notes", tty=True)
     assert "no config file yet" not in configured.stderr
+
+
+def test_a_blank_key_fails_in_doctor_and_in_create_alike(cli, fake_ollama, fake_anthropic, monkeypatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "   ")
+    assert _checks(cli("doctor", "--json"))["cloud key"]["status"] == "fail"
+    assert cli("create", "write a haiku about queues").exit_code == 4
+    assert fake_anthropic.requests == []
+
+
+def test_a_missing_credentials_profile_is_one_line_and_exit_4(cli, fake_anthropic, monkeypatch, ledger_rows) -> None:
+    # the SDK loads ANTHROPIC_PROFILE itself; a profile that does not exist must not surface as a crash
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    monkeypatch.setenv("ANTHROPIC_PROFILE", "work")
+    result = cli("create", "write a haiku about queues")
+    assert result.exit_code == 4
+    assert "credentials could not be loaded" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # the error line and its hint
+    assert ledger_rows()[0]["error_kind"] == "missing_key"

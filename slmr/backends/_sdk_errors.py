@@ -23,6 +23,13 @@ def translate(
     """Return the slmr error for an SDK exception, or ``exc`` itself when it is not the SDK's."""
     unreachable: type[SlmrError] = LocalUnavailable if local else CloudError
     failed: type[SlmrError] = LocalBackendError if local else CloudError
+    # newer anthropic SDKs load a named profile (ANTHROPIC_PROFILE) and raise this when it is missing or bad
+    credentials_error = getattr(sdk, "CredentialsError", None)
+    if credentials_error is not None and isinstance(exc, credentials_error):
+        return MissingKey(
+            f"{provider} credentials could not be loaded: {_message(exc)}",
+            f"export {key_var}=..., or fix the credentials profile the SDK names",
+        )
     if isinstance(exc, sdk.AuthenticationError):
         return MissingKey(f"{provider} rejected the API key (HTTP 401)", f"check {key_var}")
     if isinstance(exc, sdk.PermissionDeniedError):
