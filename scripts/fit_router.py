@@ -72,6 +72,7 @@ DESCRIPTIONS = {
     "trace": "contains a stack trace or compiler error",
     "log_lines": "contains log lines",
     "code_reshape": "a reshape ask about given code",
+    "preserve": "fences the edit in (same behaviour, nothing else)",
     "over_context": "input is longer than the local model's context window",
 }
 

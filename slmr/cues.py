@@ -38,11 +38,45 @@ CUES: dict[str, list[str]] = {
             "bullet bullets bulletize politer friendlier kinder softer warmer redact wrap highlight classify "
             "categori* tldr jsdoc javadoc docblock docblocks f-string f-strings fstring fstrings comprehension "
             "comprehensions readonly pep8 pep-8 prettier gofmt rustfmt isort lint linting indent indentation "
-            "annotate grammer spellcheck spell-check"
+            "annotate grammer spellcheck spell-check abridge distill distil itemize tabulate alphabetize alphabetise "
+            "capitalize capitalise uppercase lowercase anonymize anonymise prettify pretty-print beautify minify "
+            "dedent unindent reflow rewrap copyedit copy-edit restate transliterate transcribe dedup de-dupe "
+            # "to the new hash syntax", "idiomatic Kotlin": a change of form, not of behaviour
+            "syntax idiomatic modernize modernise strip"
         ),
         *_combos("in|into", "english|spanish|french|german|italian|portuguese|dutch|polish|japanese|chinese|korean"),
         "tl dr",
         "sum up",
+        "sum it up",
+        # writing that wraps facts the user states (tie-breaker 2): "reply saying yes, 3pm works"
+        "saying",
+        *_combos("let|letting", "them|the team|everyone|people|folks|the customer|him|her", "know"),
+        *_combos("tell|telling", "them|the team|everyone|the customer|him|her"),
+        "boil down",
+        "boil this down",
+        "tone down",
+        "the gist",
+        "key points",
+        "main points",
+        "key takeaways",
+        "action items",
+        "pick out",
+        "list out",
+        "pretty print",
+        "sentence case",
+        "kebab case",
+        "kebab-case",
+        "pascal case",
+        "pascalcase",
+        "upper case",
+        "lower case",
+        "in plain english",
+        "in plain words",
+        "in simple terms",
+        "in your own words",
+        *_combos("redo", "this|it"),
+        *_combos("group", "these|this|them|by"),
+        *_combos("combine|join", "these|this|them"),
         "clean up",
         "tidy up",
         "pull out",
@@ -71,18 +105,30 @@ CUES: dict[str, list[str]] = {
         "list them",
         "correct the grammar",
         "correct the spelling",
-        *_combos("fix", _ARTICLE, "grammar|typo|typos|spelling|punctuation|formatting|indentation|markdown|english"),
-        *_combos("cut", "this|it|down"),
+        *_combos(
+            "fix",
+            _ARTICLE,
+            "grammar|typo|typos|spelling|punctuation|formatting|indentation|markdown|english|wording|phrasing|"
+            "capitalization|capitalisation|casing|whitespace",
+        ),
+        *_combos("cut", "this|it|down|in half|to half"),
+        *_combos("over|across|onto|into|on", "multiple|several|separate|one|a single", "lines|line"),
+        # filtering given lines: "only the lines between 14:05 and 14:10"
+        *_combos("only|just", "the", "lines|rows|entries|errors|warnings|ones|items|names|dates|urls"),
+        # a complaint about the given text's form asks to reshape it: "too long, cut to half"
+        *_combos("too", "long|wordy|verbose|formal|informal|casual|harsh|blunt|stiff|dense|rambly|jargony"),
         *_combos("list", "the|all|every|only|just"),
         *_combos("which", "lines|requests|pods|tables|ones"),
         "which of these",
-        *_combos("turn|put|port", "this|these|that|it|them|my"),
+        # "put" is matched in the router only where it starts a clause: "we put these in a HashSet" is a story
+        *_combos("turn|port", "this|these|that|it|them|my|each|every|all"),
+        *_combos("switch", "this|these|that|it|them", "to|over"),
         *_combos("show", "this|these|them|it|only"),
         *_combos("make", "this|it|these|that", "sound|more|less|shorter|longer|clearer|friendlier|into|consistent"),
         *_combos("make", "this|it|these|that", "readable|imperative|polite|formal|professional|scannable"),
         *_combos("make", "this|it", "a", "table|list|proper"),
         *_combos("sort", "these|this|them|the|alphabetically|by"),
-        *_combos("merge", "these|the"),
+        *_combos("merge", "these|the|them|all|everything|into one|into a single"),
         *_combos("count", "each|these|requests|occurrences"),
         *_combos("count the", "lines|requests|votes|comments"),
         "count how many",
@@ -92,7 +138,7 @@ CUES: dict[str, list[str]] = {
         "to a table",
         *_combos("more", "formal|polite|concise|professional|friendly|casual"),
         *_combos("less", "formal|harsh|stiff|robotic|jargon"),
-        *_combos("add", "type hints|docstrings|docstring|comments|comment|a docstring|alt text"),
+        *_combos("add", "type hints|types|docstrings|docstring|comments|comment|a docstring|alt text"),
         *_combos("explain", "in plain|each|what this|what these|what the"),
         *_combos("explain this", "diff|command|query|code|function|pipeline|regex"),
         *_combos("from", "this|these|the", "notes|thread|email|doc|log"),
@@ -101,10 +147,54 @@ CUES: dict[str, list[str]] = {
             "résume resume résumé réécris reecris récris reformule corrige traduis réponds reponds zusammen fasse "
             "übersetze ubersetze korrigiere formuliere umschreiben resuma resumir reescribe reescriba reescreva "
             "reescrever traduza traduzir traduce convierte corrija liste riassumi traduci riscrivi vertaal "
-            "przetłumacz przetlumacz перепиши сократи переведи özetle rätta přepiš συνόψισε résumer resumer "
+            "przetłumacz przetlumacz перепиши сократи переведи rätta přepiš συνόψισε résumer resumer "
             "résumez tradúceme traducir traduire übersetzen hernoem hernoemen classifica classifique clasifica "
-            "formale formeller"
+            "formale formeller "
+            # es / pt
+            "resúmeme resumeme reescribir reformula reformular corregir tradúcelo traducelo acorta acortar simplifica "
+            "simplificar convertir extrae extraer enumera ordena ordenar agrupa formatea formatear encurte encurtar "
+            "simplifique converta extraia extrair formate agrupe ordene "
+            # fr
+            "reformuler corriger raccourcis raccourcir simplifie simplifier convertis extrais extraire reformate "
+            "reformater regroupe "
+            # de
+            "zusammenfassen korrigieren umformulieren kürze kurze kürzen kurzen vereinfache vereinfachen konvertiere "
+            "konvertieren umwandeln wandle extrahiere extrahieren sortiere sortieren formatiere formatieren gruppiere "
+            # it / nl
+            "riassumere tradurre riscrivere riformula riformulare correggi correggere accorcia accorciare semplifica "
+            "semplificare converti convertire estrai estrarre elenca ordina formatta raggruppa samenvatten vertalen "
+            "trasforma trasformi trasformare transforma transforme transformar transformer verwandle umwandle "
+            "herschrijf herschrijven herformuleer corrigeer verkort vereenvoudig converteer sorteer formatteer "
+            # pl / cs / sv
+            "streść stresc podsumuj przepisz skróć skroc uprość uprosc przekonwertuj wyodrębnij wypisz posortuj "
+            "sformatuj przeformułuj shrň shrn přelož preloz zkrať zjednoduš převeď seřaď naformátuj sammanfatta "
+            "översätt oversatt förkorta förenkla konvertera sortera formatera "
+            # ru / uk / tr / id / vi
+            "резюмируй суммируй перефразируй упрости преобразуй конвертируй извлеки выпиши перечисли отсортируй "
+            "отформатируй сгруппируй подытожь перекажи підсумуй скороти переклади спрости "
+            "yazım imla ringkas ringkaskan rangkum rangkumkan terjemahkan "
+            "sederhanakan urutkan dịch eli5 kürzer freundlicher höflicher короче вежливее формальнее korter "
+            "formeler krócej"
         ),
+        # Turkish verbs take suffixes ("çevirir misin", "özetler misin"): match their stems
+        *_words(
+            "çevir* düzelt* özetle* kısalt* sadeleştir* dönüştür* listele* sırala* biçimlendir* türkçeye* ingilizceye*"
+        ),
+        *_combos(
+            "más|mas|plus|più|piu|mais", "corto|curto|court|breve|formal|formel|formale|claro|clair|chiaro|amable"
+        ),
+        *_combos("bardziej", "formalnie|uprzejmie"),
+        *_combos("fasse|fass", "das|es|den|die|mir"),
+        "vat samen",
+        "zet om",
+        "skriv om",
+        "yeniden yaz",
+        "tulis ulang",
+        "tóm tắt",
+        "viết lại",
+        "rút gọn",
+        "своими словами",
+        "mets en forme",
         "ajoute des commentaires",
         "maak dit",
         *_combos("was macht", "dieser|diese|das|der"),
@@ -112,10 +202,12 @@ CUES: dict[str, list[str]] = {
     ],
     "create_verb": [
         *_words(
-            "write create design implement build generate brainstorm propose invent plan architect draft prove derive "
+            "write create design implement build generate brainstorm propose invent architect draft prove derive "
             "solve optimi* improve refactor migrate setup outline estimate recommend suggest compare evaluate critique "
             "review decide choose pick"
         ),
+        # "plan the rollout" is a verb; "this plan", "the query plan" are nouns
+        *_combos("plan", "the|a|an|out|how|our|my|this|for|me|us|it"),
         "speed up",
         "speed this",
         "set up",
@@ -126,9 +218,23 @@ CUES: dict[str, list[str]] = {
         *_combos("make", "me|us|", "a|an"),
         *_combos("give me", "a|an|some|#"),
         *_words(
-            "écris ecris conçois concevoir explique schreibe entwirf erkläre erklare escribe diseña disena explica "
-            "escreva projete scrivi progetta napisz напиши спроектируй объясни поясни yaz buatkan اشرح"
+            "écris ecris conçois concevoir schreibe entwirf escribe diseña disena "
+            "escreva projete scrivi progetta napisz напиши спроектируй yaz buatkan "
+            "implementa crea genera construye propón propon sugiere optimiza crie implemente gere sugira otimize "
+            "crée cree implémente implemente génère genere conçois recommande erstelle implementiere entwickle "
+            "generiere baue optimiere vergleiche empfiehl ottimizza confronta consiglia proponi schrijf ontwerp "
+            "bouw implementeer genereer zaprojektuj zaimplementuj stwórz stworz utwórz wygeneruj zoptymalizuj "
+            "porównaj zaproponuj реализуй создай сгенерируй придумай оптимизируй сравни предложи tasarla oluştur "
+            "öner karşılaştır scaffold troubleshoot investigate diagnose parallelize memoize "
+            "automate"
         ),
+        "code up",
+        "whip up",
+        "flesh out",
+        "expand on",
+        "think of",
+        "spec out",
+        "schlage vor",
         "maak een",
         "thiết kế",
         "viết",
@@ -141,6 +247,19 @@ CUES: dict[str, list[str]] = {
         ),
         "commit message",
         "commit msg",
+        "meeting minutes",
+        "todo list",
+        "to-do list",
+        "todos",
+        "one-liner summary",
+        *_combos("one liner|one-liner|oneliner", "for|of", "this|these|that|it"),
+        # "make a jira ticket out of this": the artefact is built from the given text
+        *_combos("out of", "this|these|that|it|them"),
+        *_words(
+            "resumen resumo zusammenfassung riassunto samenvatting streszczenie podsumowanie shrnutí sammanfattning "
+            "выжимка резюме özet ringkasan tabla tabela tableau tabelle tabella таблицу таблица respuesta resposta "
+            "réponse antwort risposta respond responde responda antworte rispondi"
+        ),
         "msg",
         "commit-message",
         "descripción",
@@ -193,10 +312,11 @@ CUES: dict[str, list[str]] = {
     ],
     "diagnose": [
         *_words(
-            "why whats what's debug* bug bugs broken fail fails failing crash* hang hangs leak* deadlock* panic* "
+            "why debug* bug bugs broken fail fails failing crash* hang hangs leak* deadlock* panic* "
             "slow stall stalls caus* pourquoi warum porqué porque perché perche почему dlaczego neden varför proč"
         ),
         "what is wrong",
+        *_combos("what's|whats", "wrong|going on|happening|causing|breaking|up with"),
         "i did wrong",
         "we did wrong",
         "what did i do wrong",
@@ -205,19 +325,40 @@ CUES: dict[str, list[str]] = {
         "doesn't work",
         "doesnt work",
         "what could",
+        "won't",
+        "wont",
+        "can't get",
+        "cannot get",
+        "can't figure",
+        "keeps failing",
+        "flaky",
+        "intermittent*",
+        "regression",
+        "figure out",
+        "neden",
         "how bad",
         "por qué",
         "por que",
         *_combos("fix", "this|it"),
         *_combos("fix the", "bug|error|test|issue"),
         *_combos("is", "this|it", "safe|correct|right"),
+        *_combos("is there", "a|any", "problem|problems|bug|bugs|issue|issues|race|leak|mistake"),
+        "anything wrong",
         "is this an attack",
     ],
     "judgment": [
         *_words(
             "better best recommend* vs versus compare comparison risk risks ambiguous gaps tradeoff tradeoffs "
-            "trade-off trade-offs mejor meilleur besser melhor nên"
+            "trade-off trade-offs mejor meilleur besser melhor nên opinion thoughts downsides pitfalls "
+            "gotchas weaknesses alternatives"
         ),
+        "makes sense",
+        "feedback on",
+        "sanity check",
+        "sanity-check",
+        "poke holes",
+        "ok to",
+        "okay to",
         "should i",
         "should we",
         "shall we",
@@ -232,6 +373,7 @@ CUES: dict[str, list[str]] = {
         "worth it",
         "good idea",
         "what are we missing",
+        *_combos("what's|whats|what is|anything|is anything|is something", "missing"),
         "when will",
         *_combos("is", "it|this", "a good idea|worth|over-engineered|overengineered|feasible|possible"),
         *_combos("what would you", "do|change|recommend|pick|use"),
@@ -250,8 +392,12 @@ CUES: dict[str, list[str]] = {
         "what's an",
         "what's the",
         "difference between",
+        # "explain" in every language is an open question unless it is about given content (see "explain")
         "explain",
-        *_words("comment wie cómo como come"),
+        *_words(
+            "comment wie cómo como come explique explica erkläre erklare objaśnij wyjaśnij объясни поясни açıkla "
+            "jelaskan spiega"
+        ),
     ],
     "depth": [
         *_words(
@@ -299,7 +445,6 @@ CUES: dict[str, list[str]] = {
         "just the",
         "just give",
         "only the",
-        "nothing else",
         *_combos("in", "one|two|three|#", "sentence|sentences|line|lines|bullet|bullets|word|words"),
         *_combos("#", "words|bullets|sentences|lines"),
         *_combos("under #", "chars|characters|words"),
@@ -324,11 +469,41 @@ CUES: dict[str, list[str]] = {
         "blog post",
     ],
     "design_doc": ["design doc", "design docs"],
+    #: the user fences the edit in ("same behaviour", "change nothing else"): a mechanical, local change
+    "preserve": [
+        *_combos("same", "behaviour|behavior|logic|semantics|meaning|output"),
+        "behaviour-preserving",
+        "behavior-preserving",
+        *_combos("no", "functional|behaviour|behavior|logic", "change|changes"),
+        *_combos("without changing|keep", "|the ", "behaviour|behavior|logic|semantics|meaning"),
+        "nothing else",
+        "change nothing",
+        *_combos("don't|dont|do not", "touch|change anything"),
+        *_combos("don't|dont|do not", "add|invent", "new|any|anything|your own"),
+        *_combos(
+            "don't|dont|do not", "change", "words|the words|wording|the wording|the text|the meaning|anything else"
+        ),
+        *_combos("no new", "points|content|facts|information|info|claims"),
+    ],
+    #: "explain": reshape when it is about given content and asks no why/judgment (the rule's "explain in plain
+    #: words what a given snippet does"), create otherwise
+    "explain": [
+        *_words(
+            "explain explica explique explicá erkläre erklare erklär spiega wyjaśnij wyjasnij объясни поясни "
+            "açıkla acikla jelaskan vysvětli"
+        ),
+        "leg uit",
+        "walk me through",
+    ],
     "deictic": [*_words("this these that above below here given attached my it"), "the following"],
     "backref": _words("above that this these those it das ça esto isso questo"),
     "wh": [*_words("what which who when where"), "how many", "how long"],
     "extractive": [
         "according to",
+        *_words("según segun selon laut gemäß gemass secondo volgens według wedlug согласно göre menurut"),
+        *_combos(
+            "de acuerdo con|d'après|d'apres|da|dalla|dal|z|из", "este|esta|esto|questa|questo|tego|tej|этого|этой"
+        ),
         "based on",
         "based only on",
         "did they",
@@ -336,6 +511,14 @@ CUES: dict[str, list[str]] = {
         "who is in charge",
         "when is",
         "which of these",
+        *_combos("does", "this|it|the email|the doc|the log|the page", "say|mention|state"),
+        *_combos("per", "this|the|these|your"),
+        *_combos(
+            "which",
+            "step|steps|file|line|job|jobs|test|tests|service|services|host|hosts|version|commit|function|endpoint|"
+            "request|user|users|task|tasks|stage|container|node|query|index|table|tables|column|columns|key|field|"
+            "branch|pod|region|port",
+        ),
         "which one",
         "which ones",
         *_combos("what did", "we|they|he|she"),
@@ -368,9 +551,102 @@ SUBSTRING_CUES: dict[str, tuple[str, ...]] = {
         "コメントを",
         "바꿔",
         "줄여",
+        # ja
+        "短く",
+        "まとめ",
+        "言い換え",
+        "整形",
+        "変換",
+        "抽出",
+        "箇条書き",
+        "英訳",
+        "和訳",
+        "日本語に",
+        "丁寧に",
+        "丁寧な",
+        "敬語",
+        "並べ替え",
+        "表に",
+        "一覧に",
+        "次の内容",
+        "以下の内容",
+        # zh (simplified and traditional)
+        "摘要",
+        "概括",
+        "归纳",
+        "缩短",
+        "精简",
+        "简化",
+        "转换",
+        "转成",
+        "转为",
+        "提取",
+        "列出",
+        "排序",
+        "格式化",
+        "重写",
+        "改成",
+        "译成",
+        "翻成",
+        "要点",
+        "總結",
+        "翻譯",
+        "改寫",
+        "潤色",
+        "轉換",
+        "歸納",
+        # ko
+        "다듬어",
+        "맞춤법",
+        "변환",
+        "추출",
+        "나열",
+        "정렬",
+        "표로",
+        "다시 써",
+        "간단하게",
+        "간결하게",
+        # hi / ar (combining marks split words, so match substrings)
+        "सारांश",
+        "छोटा कर",
+        "दोबारा लिख",
+        "फिर से लिख",
+        "لخص",
+        "ترجم",
+        "اختصر",
+        "أعد صياغة",
     ),
-    "create_verb": ("設計", "実装", "教えて", "写一个", "设计", "实现", "解释", "설명", "작성"),
-    "diagnose": ("なぜ", "为什么", "為什麼", "왜", "バグ", "为何"),
+    "create_verb": (
+        "設計",
+        "実装",
+        "教えて",
+        "写一个",
+        "设计",
+        "实现",
+        "작성",
+        "作って",
+        "作成",
+        "考えて",
+        "提案",
+        "最適化",
+        "编写",
+        "生成",
+        "创建",
+        "帮我写",
+        "优化",
+        "推荐",
+        "만들어",
+        "구현",
+        "설계",
+        "추천",
+        "최적화",
+        "बनाओ",
+        "लिखो",
+        "اكتب",
+    ),
+    "diagnose": ("なぜ", "为什么", "為什麼", "왜", "バグ", "为何", "原因", "원인", "क्यों", "لماذا"),
+    "howto": ("どうすれば", "どうやって", "如何", "怎么", "어떻게", "कैसे", "解释", "解釋", "説明", "설명", "اشرح"),
+    "explain": ("解释", "解釋", "説明", "설명", "समझा", "اشرح"),
 }
 
 #: hyphens join a word ("trade-off", "thread-safe"); a slash separates two ("indentation/formatting")
@@ -382,10 +658,13 @@ def tokens(text: str) -> list[str]:
     return ["#" if t.isdigit() else t for t in _TOKEN.findall(text.lower())]
 
 
-def _compile(
-    cues: dict[str, list[str]],
-) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], dict[str, list[str]]]:
-    phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+#: phrases indexed by their first word, then by their second ("" for one-word cues): common first words
+#: ("in", "make", "fix") start dozens of phrases, and most positions rule all of them out by the next word
+_Index = dict[str, dict[str, list[tuple[tuple[str, ...], str]]]]
+
+
+def _compile(cues: dict[str, list[str]]) -> tuple[_Index, dict[str, list[str]]]:
+    phrases: _Index = {}
     stems: dict[str, list[str]] = {}
     for category, entries in cues.items():
         for entry in entries:
@@ -393,9 +672,8 @@ def _compile(
                 stems.setdefault(entry[:-1], []).append(category)
                 continue
             words = tuple(tokens(entry))
-            phrases.setdefault(words[0], []).append((words, category))
-    for entries in phrases.values():
-        entries.sort(key=lambda item: -len(item[0]))
+            second = words[1] if len(words) > 1 else ""
+            phrases.setdefault(words[0], {}).setdefault(second, []).append((words, category))
     return phrases, stems
 
 
@@ -408,13 +686,14 @@ def scan(words: list[str], text: str = "") -> Counter[str]:
     found: Counter[str] = Counter()
     n = len(words)
     for i, word in enumerate(words):
-        entries = _PHRASES.get(word)
-        if entries:
+        by_second = _PHRASES.get(word)
+        if by_second:
             seen: set[str] = set()
-            for phrase, category in entries:
-                if category not in seen and tuple(words[i : i + len(phrase)]) == phrase:
-                    found[category] += 1
-                    seen.add(category)
+            for key in ("", words[i + 1] if i + 1 < n else None):
+                for phrase, category in by_second.get(key, ()) if key is not None else ():
+                    if category not in seen and tuple(words[i : i + len(phrase)]) == phrase:
+                        found[category] += 1
+                        seen.add(category)
         for k in _STEM_LENGTHS:
             if k > len(word):
                 break
@@ -422,7 +701,8 @@ def scan(words: list[str], text: str = "") -> Counter[str]:
             if cats:
                 for category in cats:
                     found[category] += 1
-    if text and n:
+    # every substring cue is in a script without spaces; plain ASCII text cannot hold one
+    if text and n and not text.isascii():
         for category, subs in SUBSTRING_CUES.items():
             if any(s in text for s in subs):
                 found[category] += 1

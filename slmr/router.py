@@ -110,8 +110,37 @@ def shape(text: str) -> Shape:
 _MAKE_GAP = re.compile(
     r"make (?:my|the|all|every) [\w ]{1,30}?(?:sound|consistent|shorter|clearer|readable|polite|formal|professional)"
 )
+#: "make this upgrade guide a GitHub checklist", "add a Google-style docstring to this"
+_INTO_FORM = re.compile(
+    r"make (?:this|these|it|them|my|the) (?:[\w-]+ ){0,4}(?:into )?an? (?:[\w-]+ ){0,3}"
+    r"(?:table|list|checklist|task-list|bullets?|json|yaml|csv|markdown)\b"
+    r"|add (?:an? )?(?:[\w-]+ ){0,2}(?:docstrings?|comments?|type hints|jsdoc|javadoc|annotations)\b"
+)
 _CHANGE_GAP = re.compile(r"change (?:these|this|all|the) [\w .()]{1,30}? to\b")
-_WHAT_DOES = re.compile(r"what does (?:this|it|the \w+) (?:do|say|change|return)\b")
+_WHAT_DOES = re.compile(
+    r"what do(?:es)? (?:this|these|it|they|the \w+|`…`)(?: [\w-]+){0,5} (?:do|say|change|return|mean|match)\b"
+    r"|what(?: is|'s) (?:this|it|the \w+)(?: \w+){0,3} (?:saying|telling me)\b"
+)
+#: "pull the version numbers out", "pick the dates out"
+_PULL_OUT = re.compile(r"(?:pull|pick) (?:[\w-]+ ){1,4}out\b")
+#: an imperative "put these in a table" starts a clause; "we put these in a HashSet" tells a story
+_PUT = re.compile(
+    r"(?:^|[.!?:;,(]\s*|\b(?:please|pls|and|then|you|just) )put (?:this|these|that|it|them|my|all|each|the)\b"
+)
+#: "leave string keys alone": the rest of the text stays as it is
+_LEAVE_ALONE = re.compile(r"leave (?:[\w-]+ ){1,4}(?:alone|as is|as-is|untouched)\b")
+#: words of diagnosis that ask for none: "the body should say why", "not asking for a fix"
+_SAY_WHY = re.compile(r"\b(?:say|says|saying|mention|mentions|state|states|include|includes) why\b|\bthe why\b")
+_NO_FIX = re.compile(
+    r"\b(?:not asking(?: for)?|not looking for|(?:don'?t|do not) need|no need for|not after) (?:a |the )?"
+    r"(?:fix|fixes|solution|why)\b"
+)
+_DECIDED = re.compile(r"\b(?:did|have|has) (?:we|they|you|he|she|i|the team) (?:decide|choose|pick|agree)")
+#: a bare "email to eng-all: <facts>" or "email the team: <facts>" wraps the facts that follow (tie-breaker 2)
+_MESSAGE_TO = re.compile(
+    r"^(?:an? |quick |short )*(?:email|e-mail|mail|message|note|announcement|dm|slack|ping)"
+    r" (?:to|the|my|our|all|everyone)\b"
+)
 _WHICH_SHOULD = re.compile(r"which (?:\w+ ){0,2}(?:should|would you)\b")
 _BIG_O = re.compile(r"\bo\([^)]{0,12}\)")
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
@@ -122,6 +151,9 @@ _LABELLED = re.compile(r"^[A-Z][\w ]{0,20}:\s")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _IMPERATIVE = frozenset(cues.CUES["imperative"]) | {"^"}
 _WH = frozenset(("what", "which", "who", "when", "where", "how"))
+_ASKING = _WH | {"why"}
+#: "what's the request id in this error": contractions ask the same lookups
+_WH_LOOKUP = _WH | {"what's", "whats", "where's", "who's", "when's"}
 
 
 @dataclass(frozen=True)
@@ -158,7 +190,7 @@ def split(prompt: str, content: str = "") -> Parts:
         instruction, supplied = first, ""
     if not supplied and len(instruction) <= cues.MAX_SCAN:
         inline = _INLINE.match(instruction)
-        if inline and "://" not in instruction:
+        if inline:
             instruction, supplied = inline.group(1), inline.group(2)
         else:
             quoted = _QUOTED.search(instruction)
@@ -170,13 +202,24 @@ def split(prompt: str, content: str = "") -> Parts:
 
 def _instruction_last(first: str, last: str) -> bool:
     """Is the short last paragraph the instruction, placed after the pasted content?"""
-    if first.rstrip().endswith((":", "?", "：", "？")) or len(last) > 250 or last.count("\n") > 1:
+    if len(last) > 250 or last.count("\n") > 1:
+        return False
+    # "Summarize this:" introduces what follows; "Here are the raw notes:" does not ask anything
+    if first.rstrip().endswith((":", "?", "：", "？")) and _is_instruction(first):
         return False
     if shape(last).data or _LABELLED.match(last) or not _is_instruction(last):
         return False
     if len(first) > 300 or shape(first).data or not _is_instruction(first):
         return True
+    # "make this comment less harsh" above a quoted "did you even test this?": the verb marks the instruction
+    if _has_verb(first) and not _has_verb(last):
+        return False
     return last.lstrip().startswith("^") or bool(cues.scan(cues.tokens(last))["backref"])
+
+
+def _has_verb(text: str) -> bool:
+    found = cues.scan(cues.tokens(cues.window(text)), text)
+    return bool(found["reshape_verb"] or found["create_verb"] or found["diagnose"])
 
 
 def _is_instruction(text: str) -> bool:
@@ -189,6 +232,8 @@ def _is_instruction(text: str) -> bool:
         or found["howto"]
         or (words and (words[0] in _IMPERATIVE or " ".join(words[:2]) in _IMPERATIVE))
         or text.rstrip().endswith(("?", "？"))
+        # "why is this slow? takes 40s on 12M rows": a question that opens the paragraph
+        or (words and words[0] in _ASKING and ("?" in text or "？" in text))
     )
 
 
@@ -201,7 +246,7 @@ def _extractive(words: list[str], found: Counter[str], has_content: bool) -> boo
     if len(words) > 3 and words[0] in ("in", "from") and words[1] in ("this", "these", "the"):
         return True
     return any(
-        word in _WH and any(w in ("this", "these", "above") for w in words[i + 1 : i + 9])
+        word in _WH_LOOKUP and any(w in ("this", "these", "above") for w in words[i + 1 : i + 9])
         for i, word in enumerate(words[:40])
     )
 
@@ -209,10 +254,6 @@ def _extractive(words: list[str], found: Counter[str], has_content: bool) -> boo
 def estimate_tokens(text: str) -> int:
     """About four UTF-8 bytes per token: right for English and code, fair for CJK (3 bytes a char)."""
     return (len(text.encode("utf-8", "surrogatepass")) + 3) // 4
-
-
-#: characters of supplied content inspected for its shape
-_SCAN = 6000
 
 
 def features(prompt: str, content: str = "", *, context_tokens: int | None = None) -> dict[str, float]:
@@ -224,19 +265,37 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
     low = ins.lower()
     words = cues.tokens(ins)
     found = cues.scan(words, ins)
-    found["reshape_verb"] += bool(_MAKE_GAP.search(low) or _CHANGE_GAP.search(low) or _WHAT_DOES.search(low))
+    found["reshape_verb"] += bool(
+        _MAKE_GAP.search(low)
+        or _CHANGE_GAP.search(low)
+        or _WHAT_DOES.search(low)
+        or _PULL_OUT.search(low)
+        or _PUT.search(low)
+        or _INTO_FORM.search(low)
+    )
+    found["preserve"] += bool(_LEAVE_ALONE.search(low))
+    found["diagnose"] += bool(words and words[-1] == "fix")
+    no_fix = _NO_FIX.findall(low)
+    found["diagnose"] -= min(found["diagnose"], len(no_fix) + len(_SAY_WHY.findall(low)))
+    # "I don't need a fix" holds the create cue "need a"; "what did we decide?" asks for a decision already made
+    found["create_verb"] -= min(found["create_verb"], sum("need" in m for m in no_fix) + len(_DECIDED.findall(low)))
     found["reshape_verb"] += "sort:" in low
+    # "json schema -> typescript interface pls": a short arrow ask converts one form into another
+    found["reshape_verb"] += bool(("->" in low or "→" in low) and len(words) <= 10)
     found["create_verb"] -= min(found["create_verb"], found["design_doc"])
     found["judgment"] += bool(_WHICH_SHOULD.search(low))
     found["depth"] += bool(_BIG_O.search(low))
-    found["diagnose"] += bool(words and words[-1] == "fix")
+    sup_chars = len(sup.strip())
+    has_content = sup_chars >= 20
+    # explaining given content with no why, judgment or depth asked is restating it in plain words
+    if found["explain"] and has_content and not (found["diagnose"] or found["judgment"] or found["depth"]):
+        found["reshape_verb"] += 1
+    found["restate_object"] += bool(has_content and not found["create_verb"] and _MESSAGE_TO.match(low.lstrip()))
     reshape_verb = 1.0 if found["reshape_verb"] else 0.0
     create_verb = 1.0 if found["create_verb"] else 0.0
     restate = 1.0 if found["restate_object"] else 0.0
     new_object = 1.0 if found["new_object"] else 0.0
-    sup_chars = len(sup.strip())
     ins_chars = len(parts.instruction.strip())
-    has_content = sup_chars >= 20
     form = shape(sup[:_SCAN]) if has_content else Shape()
     code_lines = min(3, form.code_lines) / 3.0
     tokens = estimate_tokens(prompt) + (estimate_tokens(content) if content else 0)
@@ -266,6 +325,8 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         "trace": 1.0 if form.trace else 0.0,
         "log_lines": min(3, form.log_lines) / 3.0,
         "code_reshape": code_lines * reshape_verb,
+        # fencing an edit in says it is mechanical, unless the ask is a diagnosis or deep work anyway
+        "preserve": 1.0 if found["preserve"] and not (found["diagnose"] or found["depth"]) else 0.0,
         "over_context": min(3.0, max(0.0, 4.0 * (tokens / window - 0.75))),
     }
 

@@ -23,6 +23,9 @@ LOG = """2024-05-02T10:00:01Z INFO starting
 2024-05-02T10:00:02Z ERROR job 12 failed
 2024-05-02T10:00:03Z WARN retrying job 12
 """
+NOTES = """Planning notes: the database migration runs on the 21st between 03:00 and 07:00 UTC.
+Nothing needs to be done beforehand; the API is read-only during the window.
+"""
 CODE = """def total(items):
     out = 0
     for item in items:
@@ -58,6 +61,26 @@ def test_inline_content_after_a_colon_and_in_quotes():
     quoted = router.split('make "pls fix asap, prod is down!!!" sound calm')
     assert quoted.supplied == "pls fix asap, prod is down!!!"
     assert "sound calm" in quoted.instruction
+    # a URL in the content does not stop the split; the colon of "https:" is not followed by a space
+    assert router.split("markdown link: Docs https://docs.example.com").supplied == "Docs https://docs.example.com"
+    assert router.split("why does https://example.com/health return 503").supplied == ""
+
+
+def test_a_quoted_question_under_a_verb_line_is_content_not_the_instruction():
+    # the last paragraph ends in "?" and says "this", but the first line is the one with a verb
+    prompt = "make this review comment less harsh, keep the point\n\nthis is completely wrong, did you even test this?"
+    parts = router.split(prompt)
+    assert parts.instruction == "make this review comment less harsh, keep the point"
+    assert parts.supplied.startswith("this is completely wrong")
+    # a short ask after a paste without a verb-led first paragraph still wins
+    assert router.split("Notes from today\n\nwe agreed on sqs\n\n^ summarize that").instruction == "^ summarize that"
+
+
+def test_a_why_question_above_pasted_output_stays_the_instruction():
+    prompt = (
+        "why is this slow? takes 40s on 12M rows\n\nSELECT count(*) FROM events;\n\nEXPLAIN says Seq Scan on events"
+    )
+    assert router.split(prompt).instruction.startswith("why is this slow?")
 
 
 def test_piped_content_keeps_the_whole_prompt_as_the_instruction():
@@ -170,6 +193,132 @@ def test_an_inline_code_span_is_not_a_verb():
 )
 def test_instructions_in_other_languages(prompt, feature):
     assert f(prompt)[feature] == 1.0
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Fass das kurz zusammen",
+        "haz esto más corto",
+        "резюмируй",
+        "この文を短くして",
+        "把这段改成表格",
+        "요약해 주세요",
+        "tóm tắt giúp tôi",
+        "لخص هذا النص",
+    ],
+)
+def test_reshape_verbs_in_other_languages_come_from_a_word_list_not_from_mistakes(prompt):
+    # summarize / shorten / rewrite / convert in many languages, written from a dictionary so that
+    # a new writer's phrasing is covered before it is ever seen
+    assert f(prompt, "Der Server startet neu. Die Tests laufen wieder.")["reshape_verb"] == 1.0
+
+
+def test_explaining_given_content_is_reshape_but_explaining_why_is_not():
+    assert f("explain this in plain words", CODE)["reshape_verb"] == 1.0
+    assert f("erkläre diesen Code", CODE)["reshape_verb"] == 1.0
+    assert f("explain why this crashes", CODE)["reshape_verb"] == 0.0
+    assert f("explain the trade-offs here", CODE)["reshape_verb"] == 0.0
+    assert f("explain how TCP works")["reshape_verb"] == 0.0  # no content: the answer must be new
+    # the same rule in every language: "explica" is no more a create verb than "explain" is
+    portuguese = f("O que essa query faz? Explica.", "SELECT id FROM users WHERE active = true ORDER BY id;")
+    assert portuguese["reshape_verb"] == 1.0 and portuguese["create_verb"] == 0.0
+    assert f("explica cómo funciona TCP")["howto"] == 1.0
+
+
+@pytest.mark.parametrize(("prompt", "word"), [("implement a trie", "trie"), ("write a unit converter", "converter")])
+def test_foreign_verbs_that_are_english_nouns_are_left_out(prompt, word):
+    # "trie" (French: sorts) and "converter" (Portuguese: convert) are data structures and tools here
+    assert f(prompt)["reshape_verb"] == 0.0, word
+
+
+@pytest.mark.parametrize(
+    ("prompt", "content", "feature"),
+    [
+        ("too long, cut to half", "", "reshape_verb"),
+        ("pull the version numbers out", "", "reshape_verb"),
+        ("split this docker run command over multiple lines", "", "reshape_verb"),
+        ("only the lines between 14:05 and 14:10 pls", LOG, "reshape_verb"),
+        ("what does `git clean -fdx` do", "", "reshape_verb"),
+        ("what is this error actually saying?", TRACE, "reshape_verb"),
+        (
+            "make a jira ticket out of this",
+            "the healthz endpoint returns 200 when the pool is exhausted",
+            "restate_object",
+        ),
+        ("email to eng-all", "the VPN cert rotates this saturday 02:00-04:00 UTC", "restate_object"),
+        ("which step failed?", LOG, "extractive_question"),
+        ("does this say whether we must do anything before the migration?", NOTES, "extractive_question"),
+        ("Da questa documentazione, qual è il limite?", NOTES, "extractive_question"),
+        ("per this doc, what's the maintenance window?", NOTES, "extractive_question"),
+        (
+            "which index is this plan using?",
+            "Index Scan using idx_orders_customer on orders (cost=0.43..8.45 rows=1)",
+            "extractive_question",
+        ),
+        ("what does this part of our config actually do?", CODE, "reshape_verb"),
+        (
+            "json schema -> typescript interface pls",
+            '{"type": "object", "properties": {"id": {"type": "string"}}}',
+            "reshape_verb",
+        ),
+        ("según este documento, ¿cuándo es la migración?", NOTES, "extractive_question"),
+        ("switch this to the new hash syntax", CODE, "reshape_verb"),
+        ("merge into one list, note who raised each", NOTES, "reshape_verb"),
+        ("turn each into a friendly inline comment", NOTES, "reshape_verb"),
+        ("one liner for this pls", DIFF, "restate_object"),
+        ("use constructor promotion here, same behaviour", CODE, "preserve"),
+        ("change nothing else", CODE, "preserve"),
+        ("strip every frame that isn't ours, keep the exception lines", TRACE, "reshape_verb"),
+        ("what do these lines say happened, in order?", LOG, "reshape_verb"),
+        ("email the eng team", "staging postgres is down saturday 02:00-04:00 UTC for the upgrade", "restate_object"),
+        ("Şu hata mesajlarını Türkçeye çevirir misin?", NOTES, "reshape_verb"),
+        ("bunu özetler misin", NOTES, "reshape_verb"),
+        ("what's the request id in this error?", TRACE, "extractive_question"),
+        ("What did we decide? Just the decisions.", NOTES, "extractive_question"),
+        ("Make this upgrade guide a GitHub task-list checklist", NOTES, "reshape_verb"),
+        ("make this a markdown table with ts, level, msg", LOG, "reshape_verb"),
+        ("Add a Google-style docstring to this function", CODE, "reshape_verb"),
+        ("Put the options below into a comparison table, don't add your own", NOTES, "reshape_verb"),
+        ("fix the formatting but don't change the wording", NOTES, "preserve"),
+        ("switch to the new hash syntax, leave string keys alone", CODE, "preserve"),
+    ],
+)
+def test_general_reshape_phrasings(prompt, content, feature):
+    # complaints about form, filtering given lines, explaining a given command, wrapping stated facts,
+    # questions the given text answers (in several languages)
+    assert f(prompt, content)[feature] == 1.0
+
+
+def test_asking_for_new_substance_in_a_message_is_not_restating():
+    assert f("email to eng-all")["restate_object"] == 0.0  # nothing given to wrap
+    assert f("which step should we add?", LOG)["extractive_question"] == 0.0  # a judgment, not a lookup
+    assert f("what is the best way to say this?")["reshape_verb"] == 0.0
+    assert f("plan the rollout of the new billing service")["create_verb"] == 1.0
+    assert f("which index is this plan using?", LOG)["create_verb"] == 0.0  # "this plan" is a noun
+    assert f("what's wrong with this query?", CODE)["diagnose"] == 1.0
+    assert f("what's the max payload size?", NOTES)["diagnose"] == 0.0
+    assert f("what's missing from this spec?", NOTES)["judgment"] == 1.0
+    assert f("what did we decide?", NOTES)["create_verb"] == 0.0
+    assert f("decide between these two designs", NOTES)["create_verb"] == 1.0
+
+
+def test_put_is_an_instruction_only_where_it_starts_a_clause():
+    assert f("put these in a table, newest first", LOG)["reshape_verb"] == 1.0
+    assert f("please put them in a numbered list", NOTES)["reshape_verb"] == 1.0
+    assert f("is there a problem with this? we put these in a HashSet and get duplicates", CODE)["reshape_verb"] == 0.0
+
+
+def test_diagnosis_words_that_ask_for_no_diagnosis():
+    assert f("is there a bug in this?", CODE)["diagnose"] == 1.0
+    # a commit-message convention and an explicit "no fix" are not diagnosis asks
+    assert f("commit message for this, body should say why", DIFF)["diagnose"] == 0.0
+    assert f("what do these lines mean? not asking for a fix", LOG)["diagnose"] == 0.0
+    assert f("what happened here, in plain order? not asking why", LOG)["diagnose"] == 0.0
+    no_fix = f("what is this error saying? I don't need a fix yet", TRACE)
+    assert no_fix["diagnose"] == 0.0 and no_fix["create_verb"] == 0.0
+    # fencing an edit in does not make a diagnosis mechanical
+    assert f("why does this crash? change nothing else", CODE)["preserve"] == 0.0
 
 
 def test_input_longer_than_the_context_window():
