@@ -522,6 +522,7 @@ CUES: dict[str, list[str]] = {
         "which one",
         "which ones",
         *_combos("what did", "we|they|he|she"),
+        *_combos("who", "asked|said|raised|suggested|proposed|owns|mentioned|reported|wrote|approved|objected|agreed"),
     ],
     "imperative": [
         *_words("give make put turn write list show tell find pull sort add use now please pls"),
@@ -556,7 +557,9 @@ SUBSTRING_CUES: dict[str, tuple[str, ...]] = {
         "まとめ",
         "言い換え",
         "整形",
-        "変換",
+        # "変換中" is the IME's conversion state; "に変換", "変換して" ask to convert
+        "に変換",
+        "変換して",
         "抽出",
         "箇条書き",
         "英訳",

@@ -121,6 +121,8 @@ _WHAT_DOES = re.compile(
     r"what do(?:es)? (?:this|these|it|they|the \w+|`…`)(?: [\w-]+){0,5} (?:do|say|change|return|mean|match)\b"
     r"|what(?: is|'s) (?:this|it|the \w+)(?: \w+){0,3} (?:saying|telling me)\b"
 )
+#: "what does git reset --soft HEAD~2 do": a command with flags is given content, not a topic
+_WHAT_DOES_CMD = re.compile(r"what does (?:[\w.~/=:-]+ ){1,4}--?\w[\w=.-]*(?: [\w.~/=:-]+){0,4} do\b")
 #: "pull the version numbers out", "pick the dates out"
 _PULL_OUT = re.compile(r"(?:pull|pick) (?:[\w-]+ ){1,4}out\b")
 #: an imperative "put these in a table" starts a clause; "we put these in a HashSet" tells a story
@@ -186,6 +188,9 @@ def split(prompt: str, content: str = "") -> Parts:
         instruction, supplied = first, "\n\n".join(rest)
         if _instruction_last(first, rest[-1]):
             instruction, supplied = rest[-1], "\n\n".join(paragraphs[:-1])
+            # "From our API docs:" ... "so am I over the limit?": the intro says what the question is about
+            if len(first) <= 80 and "\n" not in first and first.rstrip().endswith((":", "：")):
+                instruction, supplied = first + "\n" + instruction, "\n\n".join(paragraphs[1:-1])
     else:
         instruction, supplied = first, ""
     if not supplied and len(instruction) <= cues.MAX_SCAN:
@@ -243,10 +248,10 @@ def _extractive(words: list[str], found: Counter[str], has_content: bool) -> boo
         return False
     if found["extractive"]:
         return True
-    if len(words) > 3 and words[0] in ("in", "from") and words[1] in ("this", "these", "the"):
+    if len(words) > 3 and words[0] in ("in", "from") and words[1] in ("this", "these", "the", "our", "my", "your"):
         return True
     return any(
-        word in _WH_LOOKUP and any(w in ("this", "these", "above") for w in words[i + 1 : i + 9])
+        word in _WH_LOOKUP and any(w in ("this", "these", "above", "here") for w in words[i + 1 : i + 9])
         for i, word in enumerate(words[:40])
     )
 
@@ -273,6 +278,7 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         or _PUT.search(low)
         or _INTO_FORM.search(low)
     )
+    found["reshape_verb"] += bool(not found["judgment"] and _WHAT_DOES_CMD.search(low))
     found["preserve"] += bool(_LEAVE_ALONE.search(low))
     found["diagnose"] += bool(words and words[-1] == "fix")
     no_fix = _NO_FIX.findall(low)

@@ -64,6 +64,11 @@ def test_inline_content_after_a_colon_and_in_quotes():
     # a URL in the content does not stop the split; the colon of "https:" is not followed by a space
     assert router.split("markdown link: Docs https://docs.example.com").supplied == "Docs https://docs.example.com"
     assert router.split("why does https://example.com/health return 503").supplied == ""
+    # an intro line that asks nothing stays with the question at the end: it says what the question is about
+    docs = "From our API docs:\n\n> Each key may make 600 requests per minute.\n\nso am i over the limit at 700?"
+    assert router.split(docs) == router.Parts(
+        "From our API docs:\nso am i over the limit at 700?", "> Each key may make 600 requests per minute."
+    )
 
 
 def test_a_quoted_question_under_a_verb_line_is_content_not_the_instruction():
@@ -276,6 +281,9 @@ def test_foreign_verbs_that_are_english_nouns_are_left_out(prompt, word):
         ("bunu özetler misin", NOTES, "reshape_verb"),
         ("what's the request id in this error?", TRACE, "extractive_question"),
         ("What did we decide? Just the decisions.", NOTES, "extractive_question"),
+        ("who asked for the migration to be split, and what reason did they give?", NOTES, "extractive_question"),
+        ("how many distinct hosts here", "web-01 web-02 web-01 db-01 cache-01 web-03", "extractive_question"),
+        ("what does git reset --soft HEAD~2 do exactly", "", "reshape_verb"),
         ("Make this upgrade guide a GitHub task-list checklist", NOTES, "reshape_verb"),
         ("make this a markdown table with ts, level, msg", LOG, "reshape_verb"),
         ("Add a Google-style docstring to this function", CODE, "reshape_verb"),
@@ -301,6 +309,11 @@ def test_asking_for_new_substance_in_a_message_is_not_restating():
     assert f("what's missing from this spec?", NOTES)["judgment"] == 1.0
     assert f("what did we decide?", NOTES)["create_verb"] == 0.0
     assert f("decide between these two designs", NOTES)["create_verb"] == 1.0
+    assert f("what does pnpm install --frozen-lockfile do vs plain pnpm install?")["reshape_verb"] == 0.0
+    assert f("what does a mutex do")["reshape_verb"] == 0.0  # a topic, not a given command
+    # "変換中" is the IME's conversion state, not a request to convert
+    assert f("日本語のIME変換中にEnterを押すと送信されてしまいます。どうすればいいですか？")["reshape_verb"] == 0.0
+    assert f("このJSONをYAMLに変換して", NOTES)["reshape_verb"] == 1.0
 
 
 def test_put_is_an_instruction_only_where_it_starts_a_clause():
