@@ -365,7 +365,6 @@ CUES: dict[str, list[str]] = {
         "who's right",
         "whos right",
         "which is",
-        "which one",
         "which option",
         "pros and cons",
         "trade off",

@@ -123,6 +123,14 @@ _WHAT_DOES = re.compile(
 )
 #: "what does git reset --soft HEAD~2 do": a command with flags is given content, not a topic
 _WHAT_DOES_CMD = re.compile(r"what does (?:[\w.~/=:-]+ ){1,4}--?\w[\w=.-]*(?: [\w.~/=:-]+){0,4} do\b")
+#: "sql to dedupe a table", "regex to match semver": the verb is the new artefact's job, not an edit of given text
+_ARTEFACT_FOR = re.compile(
+    r"^(?:an? |the |quick |need an? |gimme an? |give me an? )?(?:[\w+#.-]+ ){0,2}"
+    r"(?:sql|query|regex|regexp|script|command|one-?liner|function|snippet|cron|awk|sed|jq|bash|powershell)"
+    r"(?: \w+){0,2} (?:to|that|which|for) (?:\w+ )?(?:dedupe|find|list|get|delete|remove|rename|replace|match|"
+    r"extract|count|sort|split|merge|convert|parse|check|validate|compute|calculate|generate|update|insert|select|"
+    r"move|copy|kill|clean|back|restore|monitor|watch|flatten|strip|trim|format|group|pull|show|print|fetch|sync)\b"
+)
 #: "pull the version numbers out", "pick the dates out"
 _PULL_OUT = re.compile(r"(?:pull|pick) (?:[\w-]+ ){1,4}out\b")
 #: an imperative "put these in a table" starts a clause; "we put these in a HashSet" tells a story
@@ -150,12 +158,13 @@ _QUOTED = re.compile(r"[\"“«「]([^\"”»」]{12,})[\"”»」]")
 _INLINE = re.compile(r"^([^:\n]{2,60}?):[ \t]+(?!//)(\S[^\n]*)$")
 #: "Notes: ...", "Context: ...": a labelled block of content, not an instruction
 _LABELLED = re.compile(r"^[A-Z][\w ]{0,20}:\s")
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_PARAGRAPH = re.compile(r"\n\s*\n")
 _IMPERATIVE = frozenset(cues.CUES["imperative"]) | {"^"}
 _WH = frozenset(("what", "which", "who", "when", "where", "how"))
 _ASKING = _WH | {"why"}
 #: "what's the request id in this error": contractions ask the same lookups
 _WH_LOOKUP = _WH | {"what's", "whats", "where's", "who's", "when's"}
+_OPENING_LOOKUP = _WH_LOOKUP - {"how"} | {"did"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +221,8 @@ def _instruction_last(first: str, last: str) -> bool:
     # "Summarize this:" introduces what follows; "Here are the raw notes:" does not ask anything
     if first.rstrip().endswith((":", "?", "：", "？")) and _is_instruction(first):
         return False
-    if shape(last).data or _LABELLED.match(last) or not _is_instruction(last):
+    asks = _is_instruction(last) or cues.tokens(last[:40])[:1] in ([w] for w in _ASKING)
+    if shape(last).data or _LABELLED.match(last) or not asks:
         return False
     if len(first) > 300 or shape(first).data or not _is_instruction(first):
         return True
@@ -248,6 +258,10 @@ def _extractive(words: list[str], found: Counter[str], has_content: bool) -> boo
         return False
     if found["extractive"]:
         return True
+    # "^ who is blocked and on what", "did the backup finish?": a lookup question opening the ask
+    opening = words[1:3] if words[:1] == ["^"] else words[:2]
+    if opening and not found["depth"] and (opening[0] in _OPENING_LOOKUP or opening == ["how", "many"]):
+        return True
     if len(words) > 3 and words[0] in ("in", "from") and words[1] in ("this", "these", "the", "our", "my", "your"):
         return True
     return any(
@@ -280,6 +294,10 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
     )
     found["reshape_verb"] += bool(not found["judgment"] and _WHAT_DOES_CMD.search(low))
     found["preserve"] += bool(_LEAVE_ALONE.search(low))
+    if _ARTEFACT_FOR.search(low.lstrip()):
+        found["reshape_verb"] = 0
+        found["create_verb"] += 1
+        found["new_object"] += 1
     found["diagnose"] += bool(words and words[-1] == "fix")
     no_fix = _NO_FIX.findall(low)
     found["diagnose"] -= min(found["diagnose"], len(no_fix) + len(_SAY_WHY.findall(low)))

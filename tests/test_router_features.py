@@ -50,6 +50,12 @@ def test_a_short_last_paragraph_after_a_paste_is_the_instruction():
     assert parts.supplied.startswith("Ana leads")
 
 
+def test_a_wh_question_after_a_trace_is_the_instruction_even_without_a_question_mark():
+    parts = router.split(TRACE + "\n\nwhat file and line, and which key")
+    assert parts.instruction == "what file and line, and which key"
+    assert router.split(NOTES + "\n^ who is blocked and on what").instruction == "^ who is blocked and on what"
+
+
 def test_a_question_before_a_trace_stays_the_instruction():
     parts = router.split("Why do I get this?\n\n" + TRACE)
     assert parts.instruction == "Why do I get this?"
@@ -283,6 +289,9 @@ def test_foreign_verbs_that_are_english_nouns_are_left_out(prompt, word):
         ("What did we decide? Just the decisions.", NOTES, "extractive_question"),
         ("who asked for the migration to be split, and what reason did they give?", NOTES, "extractive_question"),
         ("how many distinct hosts here", "web-01 web-02 web-01 db-01 cache-01 web-03", "extractive_question"),
+        ("did the backup finish last night and how long did it take?", LOG, "extractive_question"),
+        ("which of our own classes show up in this, top to bottom", TRACE, "extractive_question"),
+        ("what status codes can it return, and which one means a bad address?", NOTES, "extractive_question"),
         ("what does git reset --soft HEAD~2 do exactly", "", "reshape_verb"),
         ("Make this upgrade guide a GitHub task-list checklist", NOTES, "reshape_verb"),
         ("make this a markdown table with ts, level, msg", LOG, "reshape_verb"),
@@ -311,6 +320,11 @@ def test_asking_for_new_substance_in_a_message_is_not_restating():
     assert f("decide between these two designs", NOTES)["create_verb"] == 1.0
     assert f("what does pnpm install --frozen-lockfile do vs plain pnpm install?")["reshape_verb"] == 0.0
     assert f("what does a mutex do")["reshape_verb"] == 0.0  # a topic, not a given command
+    # the verb is the job of a new artefact, not an edit of given text
+    sql = f("sql to dedupe a table keeping only the latest row per email? mysql 8")
+    assert (sql["reshape_verb"], sql["create_verb"], sql["new_object"]) == (0.0, 1.0, 1.0)
+    assert f("regex to extract the ticket ids from these lines", LOG)["reshape_verb"] == 0.0
+    assert f("which one should we pick?", NOTES)["extractive_question"] == 0.0
     # "変換中" is the IME's conversion state, not a request to convert
     assert f("日本語のIME変換中にEnterを押すと送信されてしまいます。どうすればいいですか？")["reshape_verb"] == 0.0
     assert f("このJSONをYAMLに変換して", NOTES)["reshape_verb"] == 1.0
