@@ -340,7 +340,7 @@ CUES: dict[str, list[str]] = {
         "por qué",
         "por que",
         *_combos("fix", "this|it"),
-        *_combos("fix the", "bug|error|test|issue"),
+        *_combos("fix the", "bug|error|test|issue|failing|failed|broken|flaky|crashing"),
         *_combos("is", "this|it", "safe|correct|right"),
         *_combos("is there", "a|any", "problem|problems|bug|bugs|issue|issues|race|leak|mistake"),
         "anything wrong",

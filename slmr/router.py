@@ -145,6 +145,8 @@ _NO_FIX = re.compile(
     r"\b(?:not asking(?: for)?|not looking for|(?:don'?t|do not) need|no need for|not after) (?:a |the )?"
     r"(?:fix|fixes|solution|why)\b"
 )
+#: "extract the failing job ids": an adjective that picks items out, not a request to diagnose them
+_WHICH_ITEMS = re.compile(r"\b(?:the|all|every|each|only|any) (?:failing|failed|broken|crashed|crashing|flaky)\b")
 _DECIDED = re.compile(r"\b(?:did|have|has) (?:we|they|you|he|she|i|the team) (?:decide|choose|pick|agree)")
 #: a bare "email to eng-all: <facts>" or "email the team: <facts>" wraps the facts that follow (tie-breaker 2)
 _MESSAGE_TO = re.compile(
@@ -300,7 +302,8 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         found["new_object"] += 1
     found["diagnose"] += bool(words and words[-1] == "fix")
     no_fix = _NO_FIX.findall(low)
-    found["diagnose"] -= min(found["diagnose"], len(no_fix) + len(_SAY_WHY.findall(low)))
+    not_asked = len(no_fix) + len(_SAY_WHY.findall(low)) + len(_WHICH_ITEMS.findall(low))
+    found["diagnose"] -= min(found["diagnose"], not_asked)
     # "I don't need a fix" holds the create cue "need a"; "what did we decide?" asks for a decision already made
     found["create_verb"] -= min(found["create_verb"], sum("need" in m for m in no_fix) + len(_DECIDED.findall(low)))
     found["reshape_verb"] += "sort:" in low

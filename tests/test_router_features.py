@@ -344,6 +344,10 @@ def test_diagnosis_words_that_ask_for_no_diagnosis():
     assert f("what happened here, in plain order? not asking why", LOG)["diagnose"] == 0.0
     no_fix = f("what is this error saying? I don't need a fix yet", TRACE)
     assert no_fix["diagnose"] == 0.0 and no_fix["create_verb"] == 0.0
+    # "the failing job ids" picks items out; "fix the failing test" still asks for a fix
+    assert f("extract the failing job ids from this log", LOG)["diagnose"] == 0.0
+    assert f("fix the failing test", CODE)["diagnose"] == 1.0
+    assert f("why is the failing test failing?", CODE)["diagnose"] == 1.0
     # fencing an edit in does not make a diagnosis mechanical
     assert f("why does this crash? change nothing else", CODE)["preserve"] == 0.0
 
