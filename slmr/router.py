@@ -301,11 +301,13 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         found["create_verb"] += 1
         found["new_object"] += 1
     found["diagnose"] += bool(words and words[-1] == "fix")
-    no_fix = _NO_FIX.findall(low)
-    not_asked = len(no_fix) + len(_SAY_WHY.findall(low)) + len(_WHICH_ITEMS.findall(low))
-    found["diagnose"] -= min(found["diagnose"], not_asked)
-    # "I don't need a fix" holds the create cue "need a"; "what did we decide?" asks for a decision already made
-    found["create_verb"] -= min(found["create_verb"], sum("need" in m for m in no_fix) + len(_DECIDED.findall(low)))
+    if found["diagnose"] or found["create_verb"]:  # the common case has neither: skip the scans
+        no_fix = _NO_FIX.findall(low)
+        not_asked = len(no_fix) + len(_SAY_WHY.findall(low)) + len(_WHICH_ITEMS.findall(low))
+        found["diagnose"] -= min(found["diagnose"], not_asked)
+        # "I don't need a fix" holds the create cue "need a"; "what did we decide?" asks for a decision already made
+        decided = sum("need" in m for m in no_fix) + len(_DECIDED.findall(low))
+        found["create_verb"] -= min(found["create_verb"], decided)
     found["reshape_verb"] += "sort:" in low
     # "json schema -> typescript interface pls": a short arrow ask converts one form into another
     found["reshape_verb"] += bool(("->" in low or "→" in low) and len(words) <= 10)
