@@ -36,7 +36,8 @@ CUES: dict[str, list[str]] = {
             "simplify cleanup clean-up polish tighten grammar typo typos spelling extract translate convert reformat "
             "format formatting rename dedupe de-duplicate group tally reorganize reorganise restructure collapse "
             "bullet bullets bulletize politer friendlier kinder softer warmer redact wrap highlight classify "
-            "categori* tldr jsdoc javadoc docblock docblocks f-string f-strings fstring fstrings comprehension "
+            "categori* tldr jsdoc javadoc kdoc tsdoc phpdoc rustdoc godoc docblock docblocks f-string f-strings "
+            "fstring fstrings comprehension "
             "comprehensions readonly pep8 pep-8 prettier gofmt rustfmt isort lint linting indent indentation "
             "annotate grammer spellcheck spell-check abridge distill distil itemize tabulate alphabetize alphabetise "
             "capitalize capitalise uppercase lowercase anonymize anonymise prettify pretty-print beautify minify "
@@ -247,6 +248,8 @@ CUES: dict[str, list[str]] = {
         ),
         "commit message",
         "commit msg",
+        "conventional commit",
+        *_combos("commit", "for this|for these|for that|for it"),
         "meeting minutes",
         "todo list",
         "to-do list",
@@ -377,6 +380,7 @@ CUES: dict[str, list[str]] = {
         *_combos("is", "it|this", "a good idea|worth|over-engineered|overengineered|feasible|possible"),
         *_combos("what would you", "do|change|recommend|pick|use"),
     ],
+    "howto_ask": [*_combos("how", "do|can|should|would|could", "i|we|you"), "how to"],
     "howto": [
         *_combos("how", "do|can|should|would|could", "i|we|you"),
         "how to",
@@ -404,7 +408,7 @@ CUES: dict[str, list[str]] = {
             "schema* migrat* zero-downtime performance optimi* complexity algorithm* prove proof secur* multi-tenan* "
             "replicat* failover deadlock latency throughput capacity at-least-once exactly-once isolation partition* "
             "shard* backpressure consensus transaction* np-hard probabilit* invariant* stream* testable memory ram "
-            "retry retries backoff lock* dependenc* iterative* recursi*"
+            "retry retries backoff lock* dependenc* iterative* recursi* faster quicker big-o"
         ),
         "zero downtime",
         "edge case",
@@ -480,7 +484,10 @@ CUES: dict[str, list[str]] = {
         *_combos("don't|dont|do not", "touch|change anything"),
         *_combos("don't|dont|do not", "add|invent", "new|any|anything|your own"),
         *_combos(
-            "don't|dont|do not", "change", "words|the words|wording|the wording|the text|the meaning|anything else"
+            "don't|dont|do not",
+            "change",
+            "words|the words|wording|the wording|the text|the meaning|anything else|the code|the logic|"
+            "behaviour|behavior",
         ),
         *_combos("no new", "points|content|facts|information|info|claims"),
     ],

@@ -114,7 +114,7 @@ _MAKE_GAP = re.compile(
 _INTO_FORM = re.compile(
     r"make (?:this|these|it|them|my|the) (?:[\w-]+ ){0,4}(?:into )?an? (?:[\w-]+ ){0,3}"
     r"(?:table|list|checklist|task-list|bullets?|json|yaml|csv|markdown)\b"
-    r"|add (?:an? )?(?:[\w-]+ ){0,2}(?:docstrings?|comments?|type hints|jsdoc|javadoc|annotations)\b"
+    r"|add (?:an? )?(?:[\w-]+ ){0,2}(?:docstrings?|comments?|type hints|[jkt]sdoc|kdoc|javadoc|phpdoc|annotations)\b"
 )
 _CHANGE_GAP = re.compile(r"change (?:these|this|all|the) [\w .()]{1,30}? to\b")
 _WHAT_DOES = re.compile(
@@ -147,6 +147,10 @@ _NO_FIX = re.compile(
 )
 #: "extract the failing job ids": an adjective that picks items out, not a request to diagnose them
 _WHICH_ITEMS = re.compile(r"\b(?:the|all|every|each|only|any) (?:failing|failed|broken|crashed|crashing|flaky)\b")
+#: "the design below", "this review comment": a create verb after a determiner is a noun
+_NOUN_USE = re.compile(
+    r"\b(?:the|this|that|these|our|my|your|their) (?:design|build|review|draft|estimate|outline|proposal|setup)\b"
+)
 _DECIDED = re.compile(r"\b(?:did|have|has) (?:we|they|you|he|she|i|the team) (?:decide|choose|pick|agree)")
 #: a bare "email to eng-all: <facts>" or "email the team: <facts>" wraps the facts that follow (tie-breaker 2)
 _MESSAGE_TO = re.compile(
@@ -159,7 +163,9 @@ _CODE_SPAN = re.compile(r"`[^`\n]+`")
 _QUOTED = re.compile(r"[\"“«「]([^\"”»」]{12,})[\"”»」]")
 _INLINE = re.compile(r"^([^:\n]{2,60}?):[ \t]+(?!//)(\S[^\n]*)$")
 #: "Notes: ...", "Context: ...": a labelled block of content, not an instruction
-_LABELLED = re.compile(r"^[A-Z][\w ]{0,20}:\s")
+_LABELLED = re.compile(r"^[A-Z][\w -]{0,20}:\s")
+_OPEN_QUOTES = "\"“«「'"
+_CLOSE_QUOTES = "\"”»」'"
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _IMPERATIVE = frozenset(cues.CUES["imperative"]) | {"^"}
 _WH = frozenset(("what", "which", "who", "when", "where", "how"))
@@ -187,7 +193,7 @@ def split(prompt: str, content: str = "") -> Parts:
     prompt = prompt.strip()
     if content.strip():
         return Parts(prompt, content)
-    paragraphs = _PARAGRAPH.split(prompt)
+    paragraphs = _PARAGRAPH.split(_detach_last_line(prompt))
     first = paragraphs[0]
     rest = paragraphs[1:]
     lines = first.split("\n", 1)
@@ -216,22 +222,50 @@ def split(prompt: str, content: str = "") -> Parts:
     return Parts(instruction, supplied)
 
 
+def _detach_last_line(prompt: str) -> str:
+    """A paste followed by an ask on its very next line ("```" then "switch these to template literals"):
+    give the ask a paragraph of its own, as if the user had left a blank line."""
+    head, sep, last = prompt.rpartition("\n")
+    if not sep or len(last) > 80 or not head.strip() or head.endswith("\n"):
+        return prompt
+    if shape(last).data or _LABELLED.match(last) or not _asks(last):
+        return prompt
+    first_line = head.split("\n", 1)[0]
+    if first_line.rstrip().endswith(":") or _is_instruction(first_line):
+        return prompt
+    return head + "\n\n" + last
+
+
 def _instruction_last(first: str, last: str) -> bool:
     """Is the short last paragraph the instruction, placed after the pasted content?"""
     if len(last) > 250 or last.count("\n") > 1:
         return False
+    # a paragraph wholly in quotes is the text to work on: the review comment, the customer's message
+    stripped = last.strip()
+    if len(stripped) > 2 and stripped[0] in _OPEN_QUOTES and stripped[-1] in _CLOSE_QUOTES:
+        return False
     # "Summarize this:" introduces what follows; "Here are the raw notes:" does not ask anything
     if first.rstrip().endswith((":", "?", "：", "？")) and _is_instruction(first):
         return False
-    asks = _is_instruction(last) or cues.tokens(last[:40])[:1] in ([w] for w in _ASKING)
-    if shape(last).data or _LABELLED.match(last) or not asks:
+    if shape(last).data or _LABELLED.match(last) or not _asks(last):
         return False
-    if len(first) > 300 or shape(first).data or not _is_instruction(first):
+    # "TKT-5521: ...", "Subject: ...": a labelled first paragraph is content
+    if len(first) > 300 or shape(first).data or _LABELLED.match(first) or not _is_instruction(first):
         return True
     # "make this comment less harsh" above a quoted "did you even test this?": the verb marks the instruction
     if _has_verb(first) and not _has_verb(last):
         return False
     return last.lstrip().startswith("^") or bool(cues.scan(cues.tokens(last))["backref"])
+
+
+def _asks(short: str) -> bool:
+    """Does a short paragraph placed after a paste ask for something?"""
+    if _is_instruction(short):
+        return True
+    # "commit msg pls, short" names what it wants without a verb; "what file/line" asks without a "?"
+    words = cues.tokens(short)
+    found = cues.scan(words, short)
+    return bool(found["restate_object"] or found["short_output"] or (words and words[0] in _ASKING))
 
 
 def _has_verb(text: str) -> bool:
@@ -260,6 +294,8 @@ def _extractive(words: list[str], found: Counter[str], has_content: bool) -> boo
         return False
     if found["extractive"]:
         return True
+    if found["howto_ask"]:  # "what's the big-O here and how do I make it faster"
+        return False
     # "^ who is blocked and on what", "did the backup finish?": a lookup question opening the ask
     opening = words[1:3] if words[:1] == ["^"] else words[:2]
     if opening and not found["depth"] and (opening[0] in _OPENING_LOOKUP or opening == ["how", "many"]):
@@ -306,7 +342,7 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         not_asked = len(no_fix) + len(_SAY_WHY.findall(low)) + len(_WHICH_ITEMS.findall(low))
         found["diagnose"] -= min(found["diagnose"], not_asked)
         # "I don't need a fix" holds the create cue "need a"; "what did we decide?" asks for a decision already made
-        decided = sum("need" in m for m in no_fix) + len(_DECIDED.findall(low))
+        decided = sum("need" in m for m in no_fix) + len(_DECIDED.findall(low)) + len(_NOUN_USE.findall(low))
         found["create_verb"] -= min(found["create_verb"], decided)
     found["reshape_verb"] += "sort:" in low
     # "json schema -> typescript interface pls": a short arrow ask converts one form into another

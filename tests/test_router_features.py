@@ -56,6 +56,25 @@ def test_a_wh_question_after_a_trace_is_the_instruction_even_without_a_question_
     assert router.split(NOTES + "\n^ who is blocked and on what").instruction == "^ who is blocked and on what"
 
 
+def test_an_ask_on_the_line_right_after_a_paste_is_the_instruction():
+    fenced = "```ts\nconst a = 1;\nconst b = 2;\n```\nswitch these to template literals pls"
+    assert router.split(fenced).instruction == "switch these to template literals pls"
+    assert router.split("```diff\n" + DIFF + "```\ncommit msg pls, short").instruction == "commit msg pls, short"
+    thread = "#infra, Tue\nrosa: cache is cold every morning\nkwame: lifecycle rule, fixing it\ntl;dr"
+    assert router.split(thread).instruction == "tl;dr"
+    # the last line of an email is not an ask when the first line already is one
+    assert router.split("Summarize this email\nHi team,\nthe build is green.\nThanks").instruction.startswith(
+        "Summarize"
+    )
+
+
+def test_a_quoted_or_labelled_paragraph_is_content():
+    quoted = router.split('can you make this comment less harsh?\n\n"Did you even run the linter? Review it again."')
+    assert quoted.instruction == "can you make this comment less harsh?"
+    ticket = "TKT-55: PDFs show tomorrow's date\nOnly for the Oslo entity. We format with dayjs.\n\nany idea why?"
+    assert router.split(ticket).instruction == "any idea why?"
+
+
 def test_a_question_before_a_trace_stays_the_instruction():
     parts = router.split("Why do I get this?\n\n" + TRACE)
     assert parts.instruction == "Why do I get this?"
@@ -298,6 +317,9 @@ def test_foreign_verbs_that_are_english_nouns_are_left_out(prompt, word):
         ("Add a Google-style docstring to this function", CODE, "reshape_verb"),
         ("Put the options below into a comparison table, don't add your own", NOTES, "reshape_verb"),
         ("fix the formatting but don't change the wording", NOTES, "preserve"),
+        ("add KDoc to these, don't change the code", CODE, "reshape_verb"),
+        ("add KDoc to these, don't change the code", CODE, "preserve"),
+        ("git diff --staged | write a conventional commit for this", DIFF, "restate_object"),
         ("switch to the new hash syntax, leave string keys alone", CODE, "preserve"),
     ],
 )
@@ -325,6 +347,13 @@ def test_asking_for_new_substance_in_a_message_is_not_restating():
     assert (sql["reshape_verb"], sql["create_verb"], sql["new_object"]) == (0.0, 1.0, 1.0)
     assert f("regex to extract the ticket ids from these lines", LOG)["reshape_verb"] == 0.0
     assert f("which one should we pick?", NOTES)["extractive_question"] == 0.0
+    # a create verb after a determiner is a noun: "the design below", "this review comment"
+    assert f("From the design below: what happens on downgrade?", NOTES)["create_verb"] == 0.0
+    assert f("make this review comment less harsh", NOTES)["create_verb"] == 0.0
+    assert f("review this design", NOTES)["create_verb"] == 1.0
+    # asking how to change given code is not a lookup in it
+    slow = f("whats the big-O here and how do i make it faster", CODE)
+    assert slow["extractive_question"] == 0.0 and slow["depth_terms"] > 0
     # "変換中" is the IME's conversion state, not a request to convert
     assert f("日本語のIME変換中にEnterを押すと送信されてしまいます。どうすればいいですか？")["reshape_verb"] == 0.0
     assert f("このJSONをYAMLに変換して", NOTES)["reshape_verb"] == 1.0
