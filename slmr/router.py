@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from slmr import cues
@@ -255,7 +255,16 @@ def _instruction_last(first: str, last: str) -> bool:
     # "make this comment less harsh" above a quoted "did you even test this?": the verb marks the instruction
     if _has_verb(first) and not _has_verb(last):
         return False
-    return last.lstrip().startswith("^") or bool(cues.scan(cues.tokens(last))["backref"])
+    return last.lstrip().startswith("^") or bool(_scan(last)[1]["backref"])
+
+
+@lru_cache(maxsize=256)
+def _scan(text: str) -> tuple[list[str], Counter[str]]:
+    """The words and cues of a paragraph (shared: do not change them); splitting asks about the same
+    paragraphs several times."""
+    text = cues.window(text)
+    words = cues.tokens(text)
+    return words, cues.scan(words, text)
 
 
 def _asks(short: str) -> bool:
@@ -263,20 +272,18 @@ def _asks(short: str) -> bool:
     if _is_instruction(short):
         return True
     # "commit msg pls, short" names what it wants without a verb; "what file/line" asks without a "?"
-    words = cues.tokens(short)
-    found = cues.scan(words, short)
+    words, found = _scan(short)
     return bool(found["restate_object"] or found["short_output"] or (words and words[0] in _ASKING))
 
 
 def _has_verb(text: str) -> bool:
-    found = cues.scan(cues.tokens(cues.window(text)), text)
+    found = _scan(text)[1]
     return bool(found["reshape_verb"] or found["create_verb"] or found["diagnose"])
 
 
 def _is_instruction(text: str) -> bool:
+    words, found = _scan(text)
     text = cues.window(text)
-    words = cues.tokens(text)
-    found = cues.scan(words, text)
     return bool(
         found["reshape_verb"]
         or found["create_verb"]
