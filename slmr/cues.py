@@ -222,7 +222,7 @@ CUES: dict[str, list[str]] = {
             "écris ecris conçois concevoir schreibe entwirf escribe diseña disena "
             "escreva projete scrivi progetta napisz напиши спроектируй yaz buatkan "
             "implementa crea genera construye propón propon sugiere optimiza crie implemente gere sugira otimize "
-            "crée cree implémente implemente génère genere conçois recommande erstelle implementiere entwickle "
+            "crée cree implémente génère genere recommande erstelle implementiere entwickle "
             "generiere baue optimiere vergleiche empfiehl ottimizza confronta consiglia proponi schrijf ontwerp "
             "bouw implementeer genereer zaprojektuj zaimplementuj stwórz stworz utwórz wygeneruj zoptymalizuj "
             "porównaj zaproponuj реализуй создай сгенерируй придумай оптимизируй сравни предложи tasarla oluştur "
@@ -338,7 +338,6 @@ CUES: dict[str, list[str]] = {
         "intermittent*",
         "regression",
         "figure out",
-        "neden",
         "how bad",
         "por qué",
         "por que",
