@@ -324,11 +324,13 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
     """The explainable features of a prompt, each roughly in 0..1 (see ``router.json`` for meanings)."""
     parts = split(prompt, content)
     # `--format=%s` in an instruction is an identifier, not the verb "format"
-    ins = cues.window(_CODE_SPAN.sub("`…`", parts.instruction))
+    spanless = _CODE_SPAN.sub("`…`", parts.instruction)
+    ins = cues.window(spanless)
     sup = parts.supplied
     low = ins.lower()
-    words = cues.tokens(ins)
-    found = cues.scan(words, ins)
+    # split() has often scanned this very paragraph already; copy the cues, the adjustments below change them
+    words, scanned = _scan(spanless)
+    found = Counter(scanned)
     found["reshape_verb"] += bool(
         _MAKE_GAP.search(low)
         or _CHANGE_GAP.search(low)
