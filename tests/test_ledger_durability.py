@@ -15,6 +15,7 @@ import pytest
 
 from slmr import reports
 from slmr.ledger import MIGRATIONS, CallRecord, Ledger, fallback_path, record_safely
+from tests.records import local_rewrite
 
 V1 = Path(__file__).parent / "data" / "ledger_v1.db"
 ALL = reports.period("all")
@@ -117,21 +118,7 @@ def _writer(path: str, worker: int, errors) -> None:
         for i in range(RECORDS):
             saved = record_safely(
                 Path(path),
-                CallRecord(
-                    command="rewrite",
-                    task="rewrite",
-                    route="reshape",
-                    decided_by="task",
-                    backend="ollama",
-                    model="llama3.2:3b",
-                    status="ok",
-                    input_tokens=worker,
-                    output_tokens=i,
-                    cost_usd=0.0,
-                    baseline_model="claude-opus-5-5",
-                    baseline_cost_usd=0.001,
-                    latency_ms=float(i),
-                ),
+                local_rewrite(input_tokens=worker, output_tokens=i, baseline_cost_usd=0.001, latency_ms=float(i)),
             )
             if saved.problem:
                 errors.put(f"{worker}/{i}: {saved.problem}")
