@@ -156,8 +156,10 @@ def _looks_random(value: str, secret_name: bool) -> bool:
         return False
     entropy = shannon_entropy(value)
     if secret_name:
-        # next to a name that says "secret", a password need not be long or very random
-        return entropy >= min(3.0, 0.8 * math.log2(n))
+        # next to a name that says "secret", a password need not be long or very random; one that mixes
+        # three kinds of character is a password even when some repeat ("c70G77TD77rn!", "WqWpqBqObqfj!")
+        mixed = _char_classes(value) + any(not c.isalnum() for c in value) >= 3
+        return entropy >= min(3.0, (0.7 if mixed else 0.8) * math.log2(n))
     # any other name: only values that are clearly random tokens (a git SHA is not: hex tops out at 4 bits)
     return entropy >= 0.85 * math.log2(min(n, 64))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,24 @@ def test_each_generated_format_is_found_and_redacted(kind: str) -> None:
 def test_url_credentials_redact_only_the_password() -> None:
     line, _ = samples()["url-credentials"]
     assert secrets.redact(line) == "DATABASE_URL=postgres://app:[REDACTED:url-credentials]@db.internal:5432/app"
+
+
+@pytest.mark.parametrize("value", ["c70G77TD77rn!", "WqWpqBqObqfj!", "kLL0RW0KLmRL!"])
+def test_a_password_that_repeats_characters_is_still_a_password(value: str) -> None:
+    # three kinds of character (lower, upper, digit or symbol) next to a secret's name: below the
+    # plain entropy bar because letters repeat, and a password all the same
+    line = 'db_password: "' + value + '"'
+    assert [f.kind for f in secrets.scan(line)] == ["high-entropy-value"]
+
+
+def test_twelve_random_characters_and_a_symbol_are_always_caught() -> None:
+    rng = random.Random(7)
+    missed = []
+    for _ in range(5000):
+        value = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(12)) + "!"
+        if not secrets.scan('db_password: "' + value + '"') and not re.search(r"(?i)fake|xxxx", value):
+            missed.append(value)
+    assert missed == []
 
 
 @pytest.mark.parametrize(
