@@ -43,8 +43,19 @@ CUES: dict[str, list[str]] = {
             "capitalize capitalise uppercase lowercase anonymize anonymise prettify pretty-print beautify minify "
             "dedent unindent reflow rewrap copyedit copy-edit restate transliterate transcribe dedup de-dupe "
             # "to the new hash syntax", "idiomatic Kotlin": a change of form, not of behaviour
-            "syntax idiomatic modernize modernise strip"
+            "syntax idiomatic modernize modernise strip soften"
         ),
+        *_combos("compress|mask", "this|these|it|the|every|all|each|any|out"),
+        # "less passive", "more formal": a change of tone or register of given text
+        *_combos(
+            "less|more",
+            "passive|formal|wordy|casual|harsh|blunt|stiff|technical|jargony|corporate|robotic|aggressive|polite|"
+            "friendly|concise|direct|professional|diplomatic|neutral",
+        ),
+        # the user lists what to say (tie-breaker 2): "reply to this. points to cover: ..."
+        *_combos("points|things", "to cover|to mention|to make|to include"),
+        *_combos("zet", "dit|het|deze", "om"),
+        "omzetten",
         *_combos("in|into", "english|spanish|french|german|italian|portuguese|dutch|polish|japanese|chinese|korean"),
         "tl dr",
         "sum up",
@@ -266,6 +277,8 @@ CUES: dict[str, list[str]] = {
         "msg",
         "commit-message",
         "descripción",
+        *_combos("mensaje|mensagem|message|messaggio", "de|di", "commit"),
+        "commit-nachricht",
         "commit subject",
         "subject line",
         "merge commit",
@@ -377,7 +390,7 @@ CUES: dict[str, list[str]] = {
         *_combos("what's|whats|what is|anything|is anything|is something", "missing"),
         "when will",
         *_combos("is", "it|this", "a good idea|worth|over-engineered|overengineered|feasible|possible"),
-        *_combos("what would you", "do|change|recommend|pick|use"),
+        *_combos("what would you", "do|change|recommend|pick|use|flag|improve|fix|worry about|push back on"),
     ],
     "howto_ask": [*_combos("how", "do|can|should|would|could", "i|we|you"), "how to"],
     "howto": [
@@ -505,6 +518,13 @@ CUES: dict[str, list[str]] = {
     "wh": [*_words("what which who when where"), "how many", "how long"],
     "extractive": [
         "according to",
+        *_combos("going by|go by|judging by|judging from", "this|these|the|that"),
+        *_combos(
+            "just|only",
+            "what the|what this",
+            "doc|docs|text|article|adr|page|notes|email|thread|spec|post|log|logs|report|readme|ticket",
+            "says|say|said",
+        ),
         *_words("según segun selon laut gemäß gemass secondo volgens według wedlug согласно göre menurut"),
         *_combos(
             "de acuerdo con|d'après|d'apres|da|dalla|dal|z|из", "este|esta|esto|questa|questo|tego|tej|этого|этой"
@@ -655,6 +675,8 @@ SUBSTRING_CUES: dict[str, tuple[str, ...]] = {
     "diagnose": ("なぜ", "为什么", "為什麼", "왜", "バグ", "为何", "原因", "원인", "क्यों", "لماذا"),
     "howto": ("どうすれば", "どうやって", "如何", "怎么", "어떻게", "कैसे", "解释", "解釋", "説明", "설명", "اشرح"),
     "explain": ("解释", "解釋", "説明", "설명", "समझा", "اشرح"),
+    # "是哪个服务最先报错的": which one, read off the given text
+    "extractive": ("是哪个", "是哪些", "哪一个", "どれが", "どの行"),
 }
 
 #: hyphens join a word ("trade-off", "thread-safe"); a slash separates two ("indentation/formatting")

@@ -144,12 +144,25 @@ _SAY_WHY = re.compile(r"\b(?:say|says|saying|mention|mentions|state|states|inclu
 _NO_FIX = re.compile(
     r"\b(?:not asking(?: for)?|not looking for|(?:don'?t|do not) need|no need for|not after) (?:a |the )?"
     r"(?:fix|fixes|solution|why)\b"
+    r"|\bno need to (?:fix|optimi[sz]e|improve|change|refactor|rewrite|speed)"
+    # "why did they reject gRPC? just what the doc says": the reason is read off the text
+    r"|\b(?:just|only) what (?:the|this|it) (?:[\w-]+ )?says?\b"
 )
 #: "extract the failing job ids": an adjective that picks items out, not a request to diagnose them
-_WHICH_ITEMS = re.compile(r"\b(?:the|all|every|each|only|any) (?:failing|failed|broken|crashed|crashing|flaky)\b")
+_WHICH_ITEMS = re.compile(
+    r"\b(?:the|all|every|each|only|any) (?:failing|failed|broken|crashed|crashing|flaky)\b"
+    # "which goroutine panicked and where": a lookup of what happened, not a request for why
+    r"|\b(?:which|what) (?:[\w-]+ ){0,3}(?:failed|crashed|panicked|errored|broke|threw|timed out)\b"
+)
 #: "the design below", "this review comment": a create verb after a determiner is a noun
 _NOUN_USE = re.compile(
     r"\b(?:the|this|that|these|our|my|your|their) (?:design|build|review|draft|estimate|outline|proposal|setup)\b"
+)
+#: "i didn't write it": a create verb the user denies, not asks for
+_DENIED = re.compile(r"\b(?:didn'?t|did not|never|wasn'?t) (?:write|wrote|written|design|designed|build|built)\b")
+#: "Given/When/Then format.", "in JSON format": the noun, not the verb "format this"
+_FORMAT_NOUN = re.compile(
+    r"\b(?!(?:to|pls|please|and|then|just|you|re|can|could)\b)[\w/-]+ format(?:ted)?(?=[.,;:)]|$| for\b| with\b)"
 )
 _DECIDED = re.compile(r"\b(?:did|have|has) (?:we|they|you|he|she|i|the team) (?:decide|choose|pick|agree)")
 #: a bare "email to eng-all: <facts>" or "email the team: <facts>" wraps the facts that follow (tie-breaker 2)
@@ -157,7 +170,13 @@ _MESSAGE_TO = re.compile(
     r"^(?:an? |quick |short )*(?:email|e-mail|mail|message|note|announcement|dm|slack|ping)"
     r" (?:to|the|my|our|all|everyone)\b"
 )
-_WHICH_SHOULD = re.compile(r"which (?:\w+ ){0,2}(?:should|would you)\b")
+_WHICH_SHOULD = re.compile(r"which (?:\w+ ){0,2}(?:should|would you)\b|what should (?:[\w'-]+ ){1,4}be\b")
+#: "kotlin data class version of this", "one sentence version?": the same content in another form
+_VERSION_OF = re.compile(
+    r"\b(?:short|shorter|one[- ]sentence|one[- ]line|one[- ]paragraph|tl;?dr|plain[- ]english|python|typescript|ts|"
+    r"javascript|js|golang|rust|java|kotlin|swift|c#|ruby|php|bash|sql|yaml|json|toml|markdown)(?: [\w-]+){0,2} "
+    r"version(?: of (?:this|that|it|these|the above)\b|(?: pls| please)?\s*[?.!]*$)"
+)
 _BIG_O = re.compile(r"\bo\([^)]{0,12}\)")
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
 _QUOTED = re.compile(r"[\"“«「]([^\"”»」]{12,})[\"”»」]")
@@ -172,6 +191,7 @@ _WH = frozenset(("what", "which", "who", "when", "where", "how"))
 _ASKING = _WH | {"why"}
 #: "what's the request id in this error": contractions ask the same lookups
 _WH_LOOKUP = _WH | {"what's", "whats", "where's", "who's", "when's"}
+_FIX_TAIL = frozenset(("pls", "please", "plz", "it", "this", "that", "them"))
 _OPENING_LOOKUP = _WH_LOOKUP - {"how"} | {"did"}
 
 
@@ -226,7 +246,9 @@ def _detach_last_line(prompt: str) -> str:
     """A paste followed by an ask on its very next line ("```" then "switch these to template literals"):
     give the ask a paragraph of its own, as if the user had left a blank line."""
     head, sep, last = prompt.rpartition("\n")
-    if not sep or len(last) > 80 or not head.strip() or head.endswith("\n"):
+    # right after a closing fence a longer line is still the ask: the paste has visibly ended
+    limit = 200 if head.rstrip().endswith(("```", "~~~")) else 80
+    if not sep or len(last) > limit or not head.strip() or head.endswith("\n"):
         return prompt
     if shape(last).data or _LABELLED.match(last) or not _asks(last):
         return prompt
@@ -338,6 +360,7 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         or _PULL_OUT.search(low)
         or _PUT.search(low)
         or _INTO_FORM.search(low)
+        or ("version" in low and _VERSION_OF.search(low))
     )
     found["reshape_verb"] += bool(not found["judgment"] and _WHAT_DOES_CMD.search(low))
     found["preserve"] += bool(_LEAVE_ALONE.search(low))
@@ -345,14 +368,18 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         found["reshape_verb"] = 0
         found["create_verb"] += 1
         found["new_object"] += 1
-    found["diagnose"] += bool(words and words[-1] == "fix")
+    # "fix", "fix pls", "fix it": a bare request to repair what was pasted
+    found["diagnose"] += bool(words and (words[-1] == "fix" or (words[-2:-1] == ["fix"] and words[-1] in _FIX_TAIL)))
     if found["diagnose"] or found["create_verb"]:  # the common case has neither: skip the scans
         no_fix = _NO_FIX.findall(low)
         not_asked = len(no_fix) + len(_SAY_WHY.findall(low)) + len(_WHICH_ITEMS.findall(low))
         found["diagnose"] -= min(found["diagnose"], not_asked)
         # "I don't need a fix" holds the create cue "need a"; "what did we decide?" asks for a decision already made
         decided = sum("need" in m for m in no_fix) + len(_DECIDED.findall(low)) + len(_NOUN_USE.findall(low))
+        decided += len(_DENIED.findall(low))
         found["create_verb"] -= min(found["create_verb"], decided)
+    if found["reshape_verb"] and "format" in low:  # the pattern has no literal start: run it only where it can match
+        found["reshape_verb"] -= min(found["reshape_verb"], len(_FORMAT_NOUN.findall(low)))
     found["reshape_verb"] += "sort:" in low
     # "json schema -> typescript interface pls": a short arrow ask converts one form into another
     found["reshape_verb"] += bool(("->" in low or "→" in low) and len(words) <= 10)

@@ -60,6 +60,9 @@ def test_an_ask_on_the_line_right_after_a_paste_is_the_instruction():
     fenced = "```ts\nconst a = 1;\nconst b = 2;\n```\nswitch these to template literals pls"
     assert router.split(fenced).instruction == "switch these to template literals pls"
     assert router.split("```diff\n" + DIFF + "```\ncommit msg pls, short").instruction == "commit msg pls, short"
+    # after a closing fence a longer line is still the ask
+    ask = "explain what this does step by step, esp the `ok = yield batch` part. i didn't write it"
+    assert router.split("```python\n" + CODE + "```\n" + ask).instruction == ask
     thread = "#infra, Tue\nrosa: cache is cold every morning\nkwame: lifecycle rule, fixing it\ntl;dr"
     assert router.split(thread).instruction == "tl;dr"
     # the last line of an email is not an ask when the first line already is one
@@ -321,6 +324,18 @@ def test_foreign_verbs_that_are_english_nouns_are_left_out(prompt, word):
         ("add KDoc to these, don't change the code", CODE, "preserve"),
         ("git diff --staged | write a conventional commit for this", DIFF, "restate_object"),
         ("switch to the new hash syntax, leave string keys alone", CODE, "preserve"),
+        ("kotlin data class version of this pls", CODE, "reshape_verb"),
+        ("one sentence version?", "", "reshape_verb"),
+        ("less passive pls", NOTES, "reshape_verb"),
+        ("can you soften these? keep every technical point", NOTES, "reshape_verb"),
+        ("mask every IP address before I share it", LOG, "reshape_verb"),
+        ("Reply to this customer. Points to cover: SSO is on the Business plan; OIDC in Q3.", NOTES, "reshape_verb"),
+        ("Zet dit om in een markdown-tabel", NOTES, "reshape_verb"),
+        ("¿me escribes el mensaje de commit para esto?", DIFF, "restate_object"),
+        ("going by this docstring only: how much memory per key?", CODE, "extractive_question"),
+        ("From this doc, why did they pick REST? Just what the doc says.", NOTES, "extractive_question"),
+        ("下面的日志里，是哪个服务最先报错的？", LOG, "extractive_question"),
+        ("which job failed and on what line?", LOG, "extractive_question"),
     ],
 )
 def test_general_reshape_phrasings(prompt, content, feature):
@@ -347,6 +362,14 @@ def test_asking_for_new_substance_in_a_message_is_not_restating():
     assert (sql["reshape_verb"], sql["create_verb"], sql["new_object"]) == (0.0, 1.0, 1.0)
     assert f("regex to extract the ticket ids from these lines", LOG)["reshape_verb"] == 0.0
     assert f("which one should we pick?", NOTES)["extractive_question"] == 0.0
+    assert f("reviewing a teammate's PR, what would you flag here?", CODE)["judgment"] == 1.0
+    assert f("based on this, what should the follow-up plan be?", NOTES)["judgment"] == 1.0
+    # "<language> version of this" converts; a version number or a new behaviour does not
+    assert f("what go version do I need for generics?")["reshape_verb"] == 0.0
+    assert f("make a thread-safe version of this", CODE)["reshape_verb"] == 0.0
+    # "Given/When/Then format." names a format; "format this" asks for formatting
+    assert f("write acceptance criteria for password reset. Given/When/Then format.")["reshape_verb"] == 0.0
+    assert f("format this as JSON", NOTES)["reshape_verb"] == 1.0
     # a create verb after a determiner is a noun: "the design below", "this review comment"
     assert f("From the design below: what happens on downgrade?", NOTES)["create_verb"] == 0.0
     assert f("make this review comment less harsh", NOTES)["create_verb"] == 0.0
@@ -377,6 +400,14 @@ def test_diagnosis_words_that_ask_for_no_diagnosis():
     assert f("extract the failing job ids from this log", LOG)["diagnose"] == 0.0
     assert f("fix the failing test", CODE)["diagnose"] == 1.0
     assert f("why is the failing test failing?", CODE)["diagnose"] == 1.0
+    # a bare "fix pls" after a paste asks for a fix
+    assert f("this page does 600 queries. fix pls", CODE)["diagnose"] == 1.0
+    # "no need to optimise", "i didn't write it": verbs the user rules out
+    assert f("what does this do? no need to optimise anything", CODE)["create_verb"] == 0.0
+    assert f("explain this step by step, i didn't write it", CODE)["create_verb"] == 0.0
+    # "which goroutine panicked" looks up what happened; "why did it panic" asks for a cause
+    assert f("which goroutine panicked and on what line?", TRACE)["diagnose"] == 0.0
+    assert f("why did it panic?", TRACE)["diagnose"] == 1.0
     # fencing an edit in does not make a diagnosis mechanical
     assert f("why does this crash? change nothing else", CODE)["preserve"] == 0.0
 
