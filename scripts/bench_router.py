@@ -3,7 +3,7 @@
 
 Uses prompts from the labelled set padded or cut to the target length (so the regular expressions
 see realistic text: diffs, traces, prose), warms up, then times each decision separately and
-reports the median and the 95th percentile. One run, one machine: the figure in docs/router.md
+reports the median and the 95th percentile. One run, one machine: the figure in README.md
 comes from here.
 
     python scripts/bench_router.py [--chars 2000] [--rounds 20]
