@@ -165,6 +165,11 @@ def logit(bias: float, ws: list[float], x: list[float]) -> float:
     return bias + sum(w * v for w, v in zip(ws, x, strict=True))
 
 
+def tempered(z: float, offset: float) -> float:
+    """P(create) from out-of-fold log-odds: the fitted part divided by TEMPERATURE, the fixed part as is."""
+    return _sigmoid(offset + (z - offset) / TEMPERATURE)
+
+
 def fixed_offsets(records: list[dict[str, str]]) -> list[float]:
     out = []
     for r in records:
@@ -207,7 +212,7 @@ def fit(data: Path) -> dict[str, object]:
     scores = {lam: cross_validate(train, xs, ys, lam) for lam in LAMBDAS}
     z_oof = scores[L2][0] if L2 in scores else cross_validate(train, xs, ys, L2)[0]
     offs = fixed_offsets(train)
-    p_oof = [_sigmoid(off + (v - off) / TEMPERATURE) for v, off in zip(z_oof, offs, strict=True)]
+    p_oof = [tempered(v, off) for v, off in zip(z_oof, offs, strict=True)]
     train_labels = [r["label"] for r in train]
 
     # 3. the final fit on the whole training part, tempered
@@ -266,7 +271,7 @@ def training_errors(data: Path, threshold: float | None = None) -> list[tuple[fl
     t = model["threshold"] if threshold is None else threshold
     out = []
     for r, v, off in zip(records, z, fixed_offsets(records), strict=True):
-        p = _sigmoid(off + (v - off) / TEMPERATURE)
+        p = tempered(v, off)
         if evaluation.route_for(p, t) != r["label"]:
             out.append((p, r))
     return sorted(out, key=lambda item: item[0])
