@@ -46,7 +46,7 @@ def test_twelve_random_characters_and_a_symbol_are_always_caught() -> None:
     missed = []
     for _ in range(5000):
         value = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(12)) + "!"
-        if not secrets.scan('db_password: "' + value + '"') and not re.search(r"(?i)fake|xxxx", value):
+        if not secrets.scan('db_password: "' + value + '"'):
             missed.append(value)
     assert missed == []
 
