@@ -91,6 +91,9 @@ CUES: dict[str, list[str]] = {
         *_combos("combine|join", "these|this|them"),
         "clean up",
         "tidy up",
+        *_combos("clean|tidy", "this|these|it|them|that|my|the", "up"),
+        # "port to bigquery sql": like "port this", a change of dialect
+        "port to",
         "pull out",
         "bullet points",
         "bullet point",
@@ -145,6 +148,7 @@ CUES: dict[str, list[str]] = {
         *_combos("count the", "lines|requests|votes|comments"),
         "count how many",
         *_combos("replace", "the|these|all|every|var|this"),
+        *_combos("swap", "the|these|all|every|this|out"),
         *_combos("flatten", "this|the"),
         *_combos("to", "json|yaml|csv|markdown|html"),
         "to a table",
@@ -186,8 +190,12 @@ CUES: dict[str, list[str]] = {
             "отформатируй сгруппируй подытожь перекажи підсумуй скороти переклади спрости "
             "yazım imla ringkas ringkaskan rangkum rangkumkan terjemahkan "
             "sederhanakan urutkan dịch eli5 kürzer freundlicher höflicher короче вежливее формальнее korter "
-            "formeler krócej"
+            "formeler krócej "
+            # pl: typos, punctuation (nouns, like "typos")
+            "literówki literowki literówkę literowke interpunkcję interpunkcje"
         ),
+        # Hinglish: "isko professional bana do" (make it professional), "chhota kar do" (shorten it)
+        *_combos("professional|formal|polite|chhota|short|clear|simple", "bana|banao|kar|karo"),
         # Turkish verbs take suffixes ("çevirir misin", "özetler misin"): match their stems
         *_words(
             "çevir* düzelt* özetle* kısalt* sadeleştir* dönüştür* listele* sırala* biçimlendir* türkçeye* ingilizceye*"
@@ -222,6 +230,7 @@ CUES: dict[str, list[str]] = {
         *_combos("plan", "the|a|an|out|how|our|my|this|for|me|us|it"),
         "speed up",
         "speed this",
+        *_combos("make", "it|this|that|these|them", "fast|faster|quicker|efficient|scalable|performant|cheaper"),
         "set up",
         "come up with",
         *_combos("need", "a|an|some"),
@@ -329,7 +338,8 @@ CUES: dict[str, list[str]] = {
     "diagnose": [
         *_words(
             "why debug* bug bugs broken fail fails failing crash* hang hangs leak* deadlock* panic* "
-            "slow stall stalls caus* pourquoi warum porqué porque perché perche почему dlaczego neden varför proč"
+            "slow stall stalls caus* suspect* culprit* "
+            "pourquoi warum porqué porque perché perche почему dlaczego neden varför proč"
         ),
         "what is wrong",
         *_combos("what's|whats", "wrong|going on|happening|causing|breaking|up with"),
@@ -502,6 +512,10 @@ CUES: dict[str, list[str]] = {
             "behaviour|behavior",
         ),
         *_combos("no new", "points|content|facts|information|info|claims"),
+        *_combos("don't|dont|do not", "add", "opinions|commentary|interpretation|recommendations"),
+        # "only use what's in the review": the answer may hold nothing the given text does not
+        *_combos("only use|use only|only", "what's|whats|what is", "in|there|given|stated"),
+        *_combos("isn't|is not|isnt", "there|in it|in the text"),
     ],
     #: "explain": reshape when it is about given content and asks no why/judgment (the rule's "explain in plain
     #: words what a given snippet does"), create otherwise
@@ -546,6 +560,8 @@ CUES: dict[str, list[str]] = {
         ),
         "which one",
         "which ones",
+        # "just read it off the events"
+        *_combos("read", "it|that|this|them|", "off"),
         *_combos("what did", "we|they|he|she"),
         *_combos("who", "asked|said|raised|suggested|proposed|owns|mentioned|reported|wrote|approved|objected|agreed"),
     ],
@@ -573,6 +589,10 @@ SUBSTRING_CUES: dict[str, tuple[str, ...]] = {
         "요약",
         "번역",
         "अनुवाद",
+        # ja: "what is it saying", "what does it mean" about a given message
+        "何て言って",
+        "何と言って",
+        "どういう意味",
         "注释",
         "コメントを",
         "바꿔",

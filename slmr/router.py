@@ -114,7 +114,8 @@ _MAKE_GAP = re.compile(
 _INTO_FORM = re.compile(
     r"make (?:this|these|it|them|my|the) (?:[\w-]+ ){0,4}(?:into )?an? (?:[\w-]+ ){0,3}"
     r"(?:table|list|checklist|task-list|bullets?|json|yaml|csv|markdown)\b"
-    r"|add (?:an? )?(?:[\w-]+ ){0,2}(?:docstrings?|comments?|type hints|[jkt]sdoc|kdoc|javadoc|phpdoc|annotations)\b"
+    r"|add (?:an? )?(?!new )(?:[\w-]+ ){0,2}"
+    r"(?:docstrings?|comments?|type hints|types|typings|[jkt]sdoc|kdoc|javadoc|phpdoc|annotations)\b"
 )
 _CHANGE_GAP = re.compile(r"change (?:these|this|all|the) [\w .()]{1,30}? to\b")
 _WHAT_DOES = re.compile(
@@ -147,16 +148,24 @@ _NO_FIX = re.compile(
     r"|\bno need to (?:fix|optimi[sz]e|improve|change|refactor|rewrite|speed)"
     # "why did they reject gRPC? just what the doc says": the reason is read off the text
     r"|\b(?:just|only) what (?:the|this|it) (?:[\w-]+ )?says?\b"
+    # "just read it off, I'll dig in myself"
+    r"|\bi'?ll (?:dig|look|debug|fix|investigate|figure)(?: [\w-]+){0,3} myself\b"
 )
 #: "extract the failing job ids": an adjective that picks items out, not a request to diagnose them
 _WHICH_ITEMS = re.compile(
     r"\b(?:the|all|every|each|only|any) (?:failing|failed|broken|crashed|crashing|flaky)\b"
     # "which goroutine panicked and where": a lookup of what happened, not a request for why
     r"|\b(?:which|what) (?:[\w-]+ ){0,3}(?:failed|crashed|panicked|errored|broke|threw|timed out)\b"
+    # "which probe is failing", "which pod is the one restarting": a lookup in the given output
+    r"|\b(?:which|what) (?:[\w-]+ ){0,3}(?:is|are|was|were|keeps)(?: the ones?)? "
+    r"(?:failing|crashing|restarting|erroring|flapping|timing out|dying|hanging|broken|down)\b"
+    # "make a bug ticket out of this": the document's name, not a bug to find
+    r"|\bbug (?:ticket|report|template|tracker|triage)\b"
 )
 #: "the design below", "this review comment": a create verb after a determiner is a noun
 _NOUN_USE = re.compile(
-    r"\b(?:the|this|that|these|our|my|your|their) (?:design|build|review|draft|estimate|outline|proposal|setup)\b"
+    r"\b(?:the|this|that|these|our|my|your|their) (?:(?!and |then |or |to |pls |please )[\w-]+ ){0,2}"
+    r"(?:design|build|review|draft|estimate|outline|proposal|setup)\b"
 )
 #: "i didn't write it": a create verb the user denies, not asks for
 _DENIED = re.compile(r"\b(?:didn'?t|did not|never|wasn'?t) (?:write|wrote|written|design|designed|build|built)\b")
@@ -170,12 +179,29 @@ _MESSAGE_TO = re.compile(
     r"^(?:an? |quick |short )*(?:email|e-mail|mail|message|note|announcement|dm|slack|ping)"
     r" (?:to|the|my|our|all|everyone)\b"
 )
-_WHICH_SHOULD = re.compile(r"which (?:\w+ ){0,2}(?:should|would you)\b|what should (?:[\w'-]+ ){1,4}be\b")
+_WHICH_SHOULD = re.compile(
+    r"which (?:\w+ ){0,2}(?:should|would you)\b|what should (?:[\w'-]+ ){1,4}be\b"
+    # "what should we cover?": the user asks for the decision
+    r"|\bwhat should (?:we|i|they|the team)\b"
+)
 #: "kotlin data class version of this", "one sentence version?": the same content in another form
 _VERSION_OF = re.compile(
     r"\b(?:short|shorter|one[- ]sentence|one[- ]line|one[- ]paragraph|tl;?dr|plain[- ]english|python|typescript|ts|"
     r"javascript|js|golang|rust|java|kotlin|swift|c#|ruby|php|bash|sql|yaml|json|toml|markdown)(?: [\w-]+){0,2} "
     r"version(?: of (?:this|that|it|these|the above)\b|(?: pls| please)?\s*[?.!]*$)"
+)
+#: "(option | pros | cons)", "into: bug / feature / question": the output's columns or categories, not asks
+_LABEL_LIST = re.compile(r"(?:\b\w[\w'.-]*(?: \w[\w'.-]*)?(?: / | ?\| ?)){2,}\w[\w'.-]*(?: \w[\w'.-]*)?")
+#: a short quoted term is a mention, like a code span: the "Caused by" line, a "What went wrong" heading
+_SHORT_QUOTE = re.compile(r"\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”")
+#: "quick ones from this proto: ...": questions about the named content follow
+_FROM_THIS = re.compile(r"(?:[\w']+ ){0,3}(?:from|in|per) (?:this|these|the|that) [\w.-]+(?: [\w.-]+)?\s*:")
+#: "just paste that line back"
+_PASTE_BACK = re.compile(r"\b(?:paste|quote|copy|echo) (?:[\w-]+ ){0,3}back\b")
+#: "same thing in polars pls", "same but in Go": the given code in another language or library
+_SAME_IN = re.compile(
+    r"(?:^|[.!?,;:]\s*)(?:the )?same (?:thing |code |query |script |logic |one )?(?:but )?in "
+    r"(?!the\b|a\b|an\b|this\b|that\b|prod)\w"
 )
 _BIG_O = re.compile(r"\bo\([^)]{0,12}\)")
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
@@ -346,7 +372,9 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
     """The explainable features of a prompt, each roughly in 0..1 (see ``router.json`` for meanings)."""
     parts = split(prompt, content)
     # `--format=%s` in an instruction is an identifier, not the verb "format"
-    spanless = _CODE_SPAN.sub("`…`", parts.instruction)
+    spanless = _SHORT_QUOTE.sub("`…`", _CODE_SPAN.sub("`…`", parts.instruction))
+    if " / " in spanless or "|" in spanless:
+        spanless = _LABEL_LIST.sub("…", spanless)
     ins = cues.window(spanless)
     sup = parts.supplied
     low = ins.lower()
@@ -361,6 +389,8 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         or _PUT.search(low)
         or _INTO_FORM.search(low)
         or ("version" in low and _VERSION_OF.search(low))
+        or ("back" in low and _PASTE_BACK.search(low))
+        or ("same" in low and _SAME_IN.search(low))
     )
     found["reshape_verb"] += bool(not found["judgment"] and _WHAT_DOES_CMD.search(low))
     found["preserve"] += bool(_LEAVE_ALONE.search(low))
@@ -369,7 +399,11 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
         found["create_verb"] += 1
         found["new_object"] += 1
     # "fix", "fix pls", "fix it": a bare request to repair what was pasted
-    found["diagnose"] += bool(words and (words[-1] == "fix" or (words[-2:-1] == ["fix"] and words[-1] in _FIX_TAIL)))
+    # ("not asking for a fix", "a fix" is a noun)
+    found["diagnose"] += bool(
+        words
+        and ((words[-1] == "fix" and words[-2:-1] != ["a"]) or (words[-2:-1] == ["fix"] and words[-1] in _FIX_TAIL))
+    )
     if found["diagnose"] or found["create_verb"]:  # the common case has neither: skip the scans
         no_fix = _NO_FIX.findall(low)
         not_asked = len(no_fix) + len(_SAY_WHY.findall(low)) + len(_WHICH_ITEMS.findall(low))
@@ -386,6 +420,7 @@ def features(prompt: str, content: str = "", *, context_tokens: int | None = Non
     found["create_verb"] -= min(found["create_verb"], found["design_doc"])
     found["judgment"] += bool(_WHICH_SHOULD.search(low))
     found["depth"] += bool(_BIG_O.search(low))
+    found["extractive"] += bool(":" in low and _FROM_THIS.match(low.lstrip()))
     sup_chars = len(sup.strip())
     has_content = sup_chars >= 20
     # explaining given content with no why, judgment or depth asked is restating it in plain words

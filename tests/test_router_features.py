@@ -336,6 +336,20 @@ def test_foreign_verbs_that_are_english_nouns_are_left_out(prompt, word):
         ("From this doc, why did they pick REST? Just what the doc says.", NOTES, "extractive_question"),
         ("下面的日志里，是哪个服务最先报错的？", LOG, "extractive_question"),
         ("which job failed and on what line?", LOG, "extractive_question"),
+        ("clean this up, keep every point", NOTES, "reshape_verb"),
+        ("port to postgres, same result", "SELECT TOP 10 id, name FROM users ORDER BY name", "reshape_verb"),
+        ("swap the string concatenation for f-strings", CODE, "reshape_verb"),
+        ("add explicit types to this", CODE, "reshape_verb"),
+        ("same thing in go pls", CODE, "reshape_verb"),
+        ("what's the last line of the trace? paste it back verbatim", TRACE, "reshape_verb"),
+        ("popraw literówki w tym tekście", NOTES, "reshape_verb"),
+        ("ise thoda formal bana do", NOTES, "reshape_verb"),
+        ("このエラーは何て言ってるの？", TRACE, "reshape_verb"),
+        ("sort these into: bug / feature / question", NOTES, "reshape_verb"),
+        ("two things from these notes: when is the migration, and is the API up?", NOTES, "extractive_question"),
+        ("which worker is the one crashing? just read it off", LOG, "extractive_question"),
+        ("put this into a table, don't add opinions", NOTES, "preserve"),
+        ("turn this into a release note, only use what's in the diff", DIFF, "preserve"),
     ],
 )
 def test_general_reshape_phrasings(prompt, content, feature):
@@ -374,6 +388,12 @@ def test_asking_for_new_substance_in_a_message_is_not_restating():
     assert f("From the design below: what happens on downgrade?", NOTES)["create_verb"] == 0.0
     assert f("make this review comment less harsh", NOTES)["create_verb"] == 0.0
     assert f("review this design", NOTES)["create_verb"] == 1.0
+    assert f("make this code review comment kinder", NOTES)["create_verb"] == 0.0
+    # making given code faster, naming suspects, asking what to cover: new substance or a decision
+    assert f("how do I make this faster?", CODE)["create_verb"] == 1.0
+    assert f("which of these commits are the likely suspects?", LOG)["diagnose"] == 1.0
+    assert f("kickoff on Monday for the billing rewrite. what should we cover?")["judgment"] == 1.0
+    assert f("add new types for the order events", CODE)["reshape_verb"] == 0.0
     # asking how to change given code is not a lookup in it
     slow = f("whats the big-O here and how do i make it faster", CODE)
     assert slow["extractive_question"] == 0.0 and slow["depth_terms"] > 0
@@ -408,6 +428,17 @@ def test_diagnosis_words_that_ask_for_no_diagnosis():
     # "which goroutine panicked" looks up what happened; "why did it panic" asks for a cause
     assert f("which goroutine panicked and on what line?", TRACE)["diagnose"] == 0.0
     assert f("why did it panic?", TRACE)["diagnose"] == 1.0
+    # "a fix" after a denial is a noun, not a bare "fix" request
+    assert f("what does this error mean? not looking for a fix", TRACE)["diagnose"] == 0.0
+    # quoted terms, column names and category lists are mentions, not asks
+    assert f('which is the innermost "Caused by" line?', TRACE)["diagnose"] == 0.0
+    assert f("make a table (option | pros | cons | why not) of this", NOTES)["diagnose"] == 0.0
+    assert f("label each line: bug / feature / question", LOG)["diagnose"] == 0.0
+    assert f("write a bug report from this thread", NOTES)["diagnose"] == 0.0
+    # "which service is failing" looks it up; "why is it failing" asks for a cause
+    assert f("which service is failing? I'll dig in myself", LOG)["diagnose"] == 0.0
+    assert f("which pod keeps restarting?", LOG)["diagnose"] == 0.0
+    assert f("why is this service failing?", LOG)["diagnose"] == 1.0
     # fencing an edit in does not make a diagnosis mechanical
     assert f("why does this crash? change nothing else", CODE)["preserve"] == 0.0
 
