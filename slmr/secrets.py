@@ -121,6 +121,8 @@ _IDENTIFIER = re.compile(
     r"^(?:[A-Z]?[a-z_.-]+|[a-z0-9]+(?:[_.-][a-z0-9]+)+|_?[A-Z0-9]+(?:_[A-Z0-9]+)+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|/[\w/.-]+"
     r"|(?:[A-Z][a-z]{2,}|[A-Z0-9])+|[a-z]+(?:[A-Z][a-z]{2,})+|[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,})$"
 )
+#: "auth_latency: -0.041624", "auth": 0.31: a decimal fraction is a measurement, not a credential
+_DECIMAL = re.compile(r"[+-]?\d+\.\d+(?:[eE][+-]?\d+)?")
 _PLACEHOLDER_PASSWORDS = frozenset(
     {"password", "passwd", "pass", "pw", "secret", "pwd", "token", "changeme", "x", "xxx"}
 )
@@ -152,7 +154,12 @@ def _looks_random(value: str, secret_name: bool) -> bool:
     # cheap tests first: a .env of thousands of lines must not cost seconds
     if n < (8 if secret_name else 20) or (not secret_name and _char_classes(value) < 3):
         return False
-    if _PLACEHOLDER_WORDS.search(value) or _REFERENCE.search(value) or _IDENTIFIER.match(value):
+    if (
+        _PLACEHOLDER_WORDS.search(value)
+        or _REFERENCE.search(value)
+        or _IDENTIFIER.match(value)
+        or _DECIMAL.fullmatch(value)
+    ):
         return False
     entropy = shannon_entropy(value)
     if secret_name:

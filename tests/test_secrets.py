@@ -66,6 +66,10 @@ def test_twelve_random_characters_and_a_symbol_are_always_caught() -> None:
         "ANTHROPIC_API_KEY=sk-ant-test-not-a-real-key",
         "see https://example.com/path?q=1 and http://127.0.0.1:8080/v1",
         "the task-sk-rollout went out in release 2.3",
+        # a decimal measurement next to a secret-sounding name: weights, latencies, ratios
+        '    "auth": -0.041624,',
+        "auth_p99_seconds: 0.0412817",
+        "token_ratio = 1.2540193e-05",
     ],
 )
 def test_ordinary_text_is_not_a_secret(text: str) -> None:
