@@ -148,3 +148,50 @@ def test_malformed_ollama_stream_line(cli, fake_ollama):
     result = cli("rewrite", input="x\n")
     assert result.exit_code == 3
     assert "malformed" in _one_line_error(result)
+
+
+def test_ctrl_c_finalises_the_sdk_stream_before_exit(cli, fake_openai, monkeypatch):
+    # openai's Stream holds its own generator in a reference cycle; left to interpreter shutdown, its
+    # cleanup ran against half-torn-down modules and printed "Exception ignored in ..." and a traceback
+    import gc
+    import types
+
+    from slmr import pipeline
+
+    def ctrl_c(self, text):
+        raise KeyboardInterrupt  # the user presses Ctrl-C as the first words arrive
+
+    gc.disable()  # no automatic collection may stand in for the one slmr must make itself
+    try:
+        monkeypatch.setattr(pipeline.Console, "write", ctrl_c)
+        monkeypatch.setenv("SLMR_CLOUD_PROVIDER", "openai")
+        fake_openai.reply("one two three four five six")
+        result = cli("create", "write a long essay")
+        suspended = [
+            g
+            for g in gc.get_objects()
+            if isinstance(g, types.GeneratorType) and g.__qualname__ == "Stream._iter_events" and g.gi_frame
+        ]
+    finally:
+        gc.enable()
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "slmr: interrupted"
+    assert suspended == []
+
+
+def test_the_except_clauses_a_ctrl_c_passes_through_import_nothing(slmr_env):
+    # evaluated while KeyboardInterrupt unwinds the stream; an import there gave the garbage collector a
+    # half-imported httpx to finalise the SDK's generators against
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, anthropic\n"
+        "from slmr.backends._sdk_errors import transport_errors\n"
+        "before = set(sys.modules)\n"
+        "errors = transport_errors()\n"
+        "print(sorted(set(sys.modules) - before), [e.__module__ for e in errors])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, env=slmr_env, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] ['httpx2']"

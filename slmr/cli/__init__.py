@@ -3,6 +3,7 @@ that turns every failure into a one-line message and a documented exit code."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -126,8 +127,7 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         _stderr(f"slmr: error: {exc.format_message()} (see slmr --help)")
         return int(ExitCode.USAGE)
     except (KeyboardInterrupt, Abort):
-        _stderr("slmr: interrupted")
-        return int(ExitCode.INTERRUPTED)
+        rv = ExitCode.INTERRUPTED  # reported below, once the traceback (and the frames it holds) is gone
     except BrokenPipeError:
         # the reader went away (| head): not an error of ours; silence the final flush
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -143,6 +143,11 @@ def run_cli(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.UNEXPECTED)
     if rv == ExitCode.INTERRUPTED:
         _stderr("slmr: interrupted")
+        # A stream cut by Ctrl-C leaves the SDKs' generators suspended in reference cycles (openai's
+        # Stream holds its own generator). Collected at interpreter shutdown, their cleanup runs against
+        # half-torn-down modules and Python prints "Exception ignored in ..." with a traceback after our
+        # one line; collect them now, while everything still works.
+        gc.collect()
     return int(rv) if isinstance(rv, int) else 0
 
 

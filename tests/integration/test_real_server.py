@@ -142,7 +142,7 @@ def test_ctrl_c_mid_stream_exits_130_and_records_the_partial_call(
 
     assert run.code == 130, run.stderr
     assert "interrupted" in run.stderr
-    assert "Traceback" not in run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
     [row] = ledger_rows(isolated_home)
     assert row["status"] == "interrupted"
     assert row["tokens_estimated"] == 1  # the server's usage comes at the end, which never came
