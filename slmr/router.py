@@ -7,9 +7,9 @@ Dependency depth is how much must stay consistent at once: diagnosis, design, al
 plans, and inputs too long for a small model's context.
 
 The features below measure those two things with cheap, explainable signals; a logistic model over
-them gives P(create). Pure: no I/O at decision time, dict lookups and line tests, bounded work per
-prompt (the vocabulary lives in ``slmr.cues``). The weights are data (``slmr/data/router.json``),
-fitted by ``scripts/fit_router.py``.
+them and over the instruction's words gives P(create). Pure: no I/O at decision time, dict lookups
+and line tests, bounded work per prompt (the vocabulary lives in ``slmr.cues``). The weights are
+data (``slmr/data/router.json``), fitted by ``scripts/fit_router.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from slmr import cues
 
@@ -368,9 +369,35 @@ def estimate_tokens(text: str) -> int:
     return (len(text.encode("utf-8", "surrogatepass")) + 3) // 4
 
 
+#: how much of the instruction the word terms come from (its start says what is asked)
+TERM_CHARS = 400
+_TERM = re.compile(r"[\w']+")
+
+
+def terms(instruction: str) -> frozenset[str]:
+    """The instruction's lower-case words and adjacent word pairs, from its first TERM_CHARS characters.
+
+    The hand-written features cover phrasings someone thought of; the fitted weights of these terms
+    catch the everyday words of asks that no cue names ("tighten", "blurb", "eli5 pls").
+    """
+    words = _TERM.findall(instruction[:TERM_CHARS].lower())
+    return frozenset((*words, *(f"{a} {b}" for a, b in pairwise(words))))
+
+
+def analyse(
+    prompt: str, content: str = "", *, context_tokens: int | None = None
+) -> tuple[dict[str, float], frozenset[str]]:
+    """The hand-written features and the instruction's terms, from one split of the prompt."""
+    parts = split(prompt, content)
+    return _features(parts, prompt, content, context_tokens), terms(parts.instruction)
+
+
 def features(prompt: str, content: str = "", *, context_tokens: int | None = None) -> dict[str, float]:
     """The explainable features of a prompt, each roughly in 0..1 (see ``router.json`` for meanings)."""
-    parts = split(prompt, content)
+    return _features(split(prompt, content), prompt, content, context_tokens)
+
+
+def _features(parts: Parts, prompt: str, content: str, context_tokens: int | None) -> dict[str, float]:
     # `--format=%s` in an instruction is an identifier, not the verb "format"
     spanless = _SHORT_QUOTE.sub("`…`", _CODE_SPAN.sub("`…`", parts.instruction))
     if " / " in spanless or "|" in spanless:
@@ -475,6 +502,8 @@ class Weights:
     bias: float
     weights: dict[str, float]
     descriptions: dict[str, str]
+    #: what each instruction term adds to the log-odds of create when present
+    words: dict[str, float] = field(default_factory=dict)
     #: P(create) at or above this goes to the frontier model, unless config overrides it
     threshold: float = 0.5
     #: the local model's context window the ``over_context`` feature compares against
@@ -488,6 +517,7 @@ def weights() -> Weights:
         bias=data["bias"],
         weights=data["weights"],
         descriptions=data["descriptions"],
+        words=data.get("words", {}),
         threshold=data.get("threshold", 0.5),
         context_tokens=data.get("context_tokens", 8192),
     )
@@ -536,15 +566,31 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+#: a word weighing less than this is not listed on its own in explanations
+WORD_SHOWN = 0.1
+
+
 def explain(prompt: str, content: str = "", *, context_tokens: int | None = None) -> tuple[float, list[Contribution]]:
-    """The bias and every non-zero feature's contribution to the log-odds of create, largest first."""
+    """The bias and every non-zero feature's and term's contribution to the log-odds of create, largest first."""
     w = weights()
-    feats = features(prompt, content, context_tokens=context_tokens)
+    feats, found = analyse(prompt, content, context_tokens=context_tokens)
     items = [
         Contribution(name, value, w.weights.get(name, 0.0), w.descriptions.get(name, name))
         for name, value in feats.items()
         if value and w.weights.get(name, 0.0)
     ]
+    # words that barely move the odds are summed into one line: the sum stays exact, the table readable
+    rest = 0.0
+    for term in found:
+        weight = w.words.get(term)
+        if weight is None:
+            continue
+        if abs(weight) >= WORD_SHOWN:
+            items.append(Contribution(f"word:{term}", 1.0, weight, f'the instruction says "{term}"'))
+        else:
+            rest += weight
+    if rest:
+        items.append(Contribution("words", 1.0, rest, "the instruction's other words, together"))
     items.sort(key=lambda c: -abs(c.logit))
     return w.bias, items
 

@@ -510,3 +510,23 @@ def test_explain_lists_contributions_strongest_first():
     import math
 
     assert p == pytest.approx(1 / (1 + math.exp(-(bias + sum(c.logit for c in items)))))
+
+
+def test_terms_are_the_instructions_words_and_word_pairs():
+    assert router.terms("Tighten THIS, pls") == {"tighten", "this", "pls", "tighten this", "this pls"}
+    # only the start of a long instruction: that is where the ask is
+    assert "zebra" not in router.terms("a " * router.TERM_CHARS + "zebra")
+    # from the instruction, not from the pasted content
+    feats, terms = router.analyse("Summarize this:\n" + NOTES)
+    assert "summarize" in terms and "migration" not in terms
+    assert feats == router.features("Summarize this:\n" + NOTES)
+
+
+def test_explain_lists_strong_words_and_sums_the_rest():
+    prompt = "tighten this paragraph, keep the facts: we moved the deploy to friday because QA found two blockers"
+    _, items = router.explain(prompt)
+    words = [c for c in items if c.name.startswith("word:")]
+    assert words and all(abs(c.weight) >= router.WORD_SHOWN for c in words)
+    known = sum(router.weights().words.get(t, 0.0) for t in router.analyse(prompt)[1])
+    listed = sum(c.logit for c in items if c.name.startswith("word"))
+    assert listed == pytest.approx(known)
