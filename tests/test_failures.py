@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import subprocess
+import sys
+import types
+
 import pytest
 
 
@@ -153,9 +158,6 @@ def test_malformed_ollama_stream_line(cli, fake_ollama):
 def test_ctrl_c_finalises_the_sdk_stream_before_exit(cli, fake_openai, monkeypatch):
     # openai's Stream holds its own generator in a reference cycle; left to interpreter shutdown, its
     # cleanup ran against half-torn-down modules and printed "Exception ignored in ..." and a traceback
-    import gc
-    import types
-
     from slmr import pipeline
 
     def ctrl_c(self, text):
@@ -182,9 +184,6 @@ def test_ctrl_c_finalises_the_sdk_stream_before_exit(cli, fake_openai, monkeypat
 def test_the_except_clauses_a_ctrl_c_passes_through_import_nothing(slmr_env):
     # evaluated while KeyboardInterrupt unwinds the stream; an import there gave the garbage collector a
     # half-imported httpx to finalise the SDK's generators against
-    import subprocess
-    import sys
-
     probe = (
         "import sys, anthropic\n"
         "from slmr.backends._sdk_errors import transport_errors\n"
