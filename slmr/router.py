@@ -49,9 +49,13 @@ _MONTHS = ("Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep 
 _MAX_LINES = 120
 
 
+#: the features read code and log lines only up to three (``min(3, n) / 3``): counting stops there
+_ENOUGH = 3
+
+
 @dataclass(frozen=True)
 class Shape:
-    """What kind of text the supplied content is."""
+    """What kind of text the supplied content is (code and log lines counted up to ``_ENOUGH``)."""
 
     code_lines: int = 0
     log_lines: int = 0
@@ -64,8 +68,20 @@ class Shape:
         return self.fence or self.diff or self.trace or self.code_lines > 0
 
 
-def shape(text: str) -> Shape:
-    """Count code and log lines and spot fences, diffs and traces, one line at a time."""
+#: what ``shape(..., data_only=True)`` returns once it has seen enough: the text is data
+_DATA = Shape(code_lines=1)
+
+
+def shape(text: str, *, data_only: bool = False) -> Shape:
+    """Count code and log lines and spot fences, diffs and traces, one line at a time.
+
+    A test whose answer is settled (three code lines, a trace seen) is skipped on the lines after:
+    in a pasted file most lines are code, and the code test is the dearest.
+    ``data_only``: the caller needs only ``.data``, so stop at the first code, trace or diff line and
+    skip the log tests (splitting asks this of every paragraph; a pasted file answers on line one).
+    """
+    if data_only and ("```" in text or "~~~" in text):
+        return _DATA
     code = logs = plus = minus = 0
     diff = trace = False
     for line in text.split("\n", _MAX_LINES)[:_MAX_LINES]:
@@ -73,28 +89,34 @@ def shape(text: str) -> Shape:
         if not stripped:
             continue
         first = line[0]
-        if first in "+-@d":
+        if first in "+-@d" and not diff:
             if line.startswith(("diff --git ", "--- a/", "+++ b/", "@@ -")):
                 diff = True
             elif first == "+" and line[1:2] != "+":
                 plus += 1
             elif first == "-" and line[1:2] != "-":
                 minus += 1
-        low = stripped.lower()
-        if low.startswith(_TRACE_STARTS) or (first in " \t" and low.startswith("at ") and "(" in low):
-            trace = True
-        head = stripped.split(":", 1)[0]
-        if head.endswith(("Error", "Exception")) and " " not in head:
-            trace = True
-        if (
-            low.startswith(_CODE_STARTS)
-            or stripped.endswith(_CODE_ENDS)
-            or (stripped[-1] == ":" and low.startswith(_BLOCK_STARTS))
-            or " := " in stripped
-            or " => " in stripped
-        ):
-            code += 1
-        if (
+        if code < _ENOUGH or not trace:
+            low = stripped.lower()
+            if not trace:
+                if low.startswith(_TRACE_STARTS) or (first in " \t" and low.startswith("at ") and "(" in low):
+                    trace = True
+                elif "Error" in stripped or "Exception" in stripped:  # the cheap test first: most lines have neither
+                    head = stripped.partition(":")[0]
+                    trace = head.endswith(("Error", "Exception")) and " " not in head
+            if code < _ENOUGH and (
+                low.startswith(_CODE_STARTS)
+                or stripped.endswith(_CODE_ENDS)
+                or (stripped[-1] == ":" and low.startswith(_BLOCK_STARTS))
+                or " := " in stripped
+                or " => " in stripped
+            ):
+                code += 1
+        if data_only:
+            if code or trace or diff or (plus and minus):
+                return _DATA
+            continue
+        if logs < _ENOUGH and (
             stripped[0] == "["
             or stripped[:4].isdigit()
             or (stripped[:2].isdigit() and stripped[2:3] == ":")
@@ -244,7 +266,9 @@ def split(prompt: str, content: str = "") -> Parts:
     first = paragraphs[0]
     rest = paragraphs[1:]
     lines = first.split("\n", 1)
-    if len(lines) == 2 and (lines[0].rstrip().endswith(":") or (len(lines[0]) < 80 and shape(lines[1]).data)):
+    if len(lines) == 2 and (
+        lines[0].rstrip().endswith(":") or (len(lines[0]) < 80 and shape(lines[1], data_only=True).data)
+    ):
         instruction, supplied = lines[0], lines[1] + ("\n\n" + "\n\n".join(rest) if rest else "")
         if rest and not _is_instruction(lines[0]) and _instruction_last("", rest[-1]):
             instruction, supplied = rest[-1], "\n\n".join(paragraphs[:-1])
@@ -277,7 +301,7 @@ def _detach_last_line(prompt: str) -> str:
     limit = 200 if head.rstrip().endswith(("```", "~~~")) else 80
     if not sep or len(last) > limit or not head.strip() or head.endswith("\n"):
         return prompt
-    if shape(last).data or _LABELLED.match(last) or not _asks(last):
+    if shape(last, data_only=True).data or _LABELLED.match(last) or not _asks(last):
         return prompt
     first_line = head.split("\n", 1)[0]
     if first_line.rstrip().endswith(":") or _is_instruction(first_line):
@@ -296,10 +320,10 @@ def _instruction_last(first: str, last: str) -> bool:
     # "Summarize this:" introduces what follows; "Here are the raw notes:" does not ask anything
     if first.rstrip().endswith((":", "?", "：", "？")) and _is_instruction(first):
         return False
-    if shape(last).data or _LABELLED.match(last) or not _asks(last):
+    if shape(last, data_only=True).data or _LABELLED.match(last) or not _asks(last):
         return False
     # "TKT-5521: ...", "Subject: ...": a labelled first paragraph is content
-    if len(first) > 300 or shape(first).data or _LABELLED.match(first) or not _is_instruction(first):
+    if len(first) > 300 or shape(first, data_only=True).data or _LABELLED.match(first) or not _is_instruction(first):
         return True
     # "make this comment less harsh" above a quoted "did you even test this?": the verb marks the instruction
     if _has_verb(first) and not _has_verb(last):
@@ -460,7 +484,7 @@ def _features(parts: Parts, prompt: str, content: str, context_tokens: int | Non
     new_object = 1.0 if found["new_object"] else 0.0
     ins_chars = len(parts.instruction.strip())
     form = shape(sup[:_SCAN]) if has_content else Shape()
-    code_lines = min(3, form.code_lines) / 3.0
+    code_lines = form.code_lines / _ENOUGH
     tokens = estimate_tokens(prompt) + (estimate_tokens(content) if content else 0)
     window = context_tokens or weights().context_tokens
     return {
@@ -486,7 +510,7 @@ def _features(parts: Parts, prompt: str, content: str, context_tokens: int | Non
         "code": max(code_lines, 2 / 3) if form.fence else code_lines,
         "diff": 1.0 if form.diff else 0.0,
         "trace": 1.0 if form.trace else 0.0,
-        "log_lines": min(3, form.log_lines) / 3.0,
+        "log_lines": form.log_lines / _ENOUGH,
         "code_reshape": code_lines * reshape_verb,
         # fencing an edit in says it is mechanical, unless the ask is a diagnosis or deep work anyway
         "preserve": 1.0 if found["preserve"] and not (found["diagnose"] or found["depth"]) else 0.0,
