@@ -594,40 +594,62 @@ def _sigmoid(z: float) -> float:
 WORD_SHOWN = 0.1
 
 
-def explain(prompt: str, content: str = "", *, context_tokens: int | None = None) -> tuple[float, list[Contribution]]:
-    """The bias and every non-zero feature's and term's contribution to the log-odds of create, largest first."""
+def _scored(
+    prompt: str, content: str, context_tokens: int | None
+) -> tuple[Weights, dict[str, float], list[tuple[float, float, str]]]:
+    """The weights, the features, and ``(-|logit|, logit, key)`` for every non-zero feature, every word
+    weighing WORD_SHOWN or more ("word:<term>") and the other words' sum ("words"), strongest first.
+
+    Plain tuples sorted in C: ``decide`` needs descriptions for three of them at most, so building
+    a Contribution for each (about 20 a prompt) is left to ``explain``.
+    """
     w = weights()
     feats, found = analyse(prompt, content, context_tokens=context_tokens)
-    items = [
-        Contribution(name, value, w.weights.get(name, 0.0), w.descriptions.get(name, name))
-        for name, value in feats.items()
-        if value and w.weights.get(name, 0.0)
-    ]
+    get = w.weights.get
+    items = [(-abs(logit), logit, name) for name, value in feats.items() if value and (logit := value * get(name, 0.0))]
     # words that barely move the odds are summed into one line: the sum stays exact, the table readable
     rest = 0.0
     for term in w.words.keys() & found:  # a C-level intersection: most terms have no weight
         weight = w.words[term]
         if abs(weight) >= WORD_SHOWN:
-            items.append(Contribution(f"word:{term}", 1.0, weight, f'the instruction says "{term}"'))
+            items.append((-abs(weight), weight, "word:" + term))
         else:
             rest += weight
     if rest:
-        items.append(Contribution("words", 1.0, rest, "the instruction's other words, together"))
-    items.sort(key=lambda c: -abs(c.logit))
-    return w.bias, items
+        items.append((-abs(rest), rest, "words"))
+    items.sort()
+    return w, feats, items
+
+
+def _describe(key: str, w: Weights) -> str:
+    if key.startswith("word:"):
+        return f'the instruction says "{key[5:]}"'
+    if key == "words":
+        return "the instruction's other words, together"
+    return w.descriptions.get(key, key)
+
+
+def explain(prompt: str, content: str = "", *, context_tokens: int | None = None) -> tuple[float, list[Contribution]]:
+    """The bias and every non-zero feature's and term's contribution to the log-odds of create, largest first."""
+    w, feats, items = _scored(prompt, content, context_tokens)
+    return w.bias, [
+        Contribution(key, feats[key], w.weights[key], _describe(key, w))
+        if key in feats
+        else Contribution(key, 1.0, logit, _describe(key, w))
+        for _, logit, key in items
+    ]
 
 
 def decide(
     prompt: str, content: str = "", *, threshold: float | None = None, context_tokens: int | None = None
 ) -> Decision:
     """Route a prompt; ``threshold`` None means the fitted default from ``router.json``."""
-    w = weights()
+    w, _, items = _scored(prompt, content, context_tokens)
     threshold = w.threshold if threshold is None else threshold
-    bias, items = explain(prompt, content, context_tokens=context_tokens)
-    p_create = _sigmoid(bias + sum(c.logit for c in items))
+    p_create = _sigmoid(w.bias + sum(logit for _, logit, _ in items))
     route = CREATE if p_create >= threshold else RESHAPE
     confidence = p_create if route == CREATE else 1.0 - p_create
     # the reasons that pushed towards the chosen route, strongest first
-    toward = [c for c in items if (c.logit > 0) == (route == CREATE)][:3]
-    reasons = [c.description for c in toward]
+    toward = [key for _, logit, key in items if (logit > 0) == (route == CREATE)][:3]
+    reasons = [_describe(key, w) for key in toward]
     return Decision(route=route, confidence=confidence, p_create=p_create, reasons=reasons, threshold=threshold)
