@@ -398,14 +398,20 @@ TERM_CHARS = 400
 _TERM = re.compile(r"[\w']+")
 
 
+#: a word this long also counts as "~" + its first STEM_CHARS letters, a crude stem: "summarize",
+#: "summarise" and "summarizing" then share the weight of "~summa", whichever spelling a user types
+STEM_CHARS = 5
+
+
 def terms(instruction: str) -> frozenset[str]:
-    """The instruction's lower-case words and adjacent word pairs, from its first TERM_CHARS characters.
+    """The instruction's lower-case words, adjacent word pairs and word stems, from its first TERM_CHARS characters.
 
     The hand-written features cover phrasings someone thought of; the fitted weights of these terms
     catch the everyday words of asks that no cue names ("tighten", "blurb", "eli5 pls").
     """
     words = _TERM.findall(instruction[:TERM_CHARS].lower())
-    return frozenset((*words, *(f"{a} {b}" for a, b in pairwise(words))))
+    stems = (f"~{w[:STEM_CHARS]}" for w in words if len(w) >= STEM_CHARS)
+    return frozenset((*words, *(f"{a} {b}" for a, b in pairwise(words)), *stems))
 
 
 def analyse(
@@ -622,6 +628,8 @@ def _scored(
 
 
 def _describe(key: str, w: Weights) -> str:
+    if key.startswith("word:~"):
+        return f'the instruction has a word starting "{key[6:]}"'
     if key.startswith("word:"):
         return f'the instruction says "{key[5:]}"'
     if key == "words":

@@ -512,8 +512,13 @@ def test_explain_lists_contributions_strongest_first():
     assert p == pytest.approx(1 / (1 + math.exp(-(bias + sum(c.logit for c in items)))))
 
 
-def test_terms_are_the_instructions_words_and_word_pairs():
-    assert router.terms("Tighten THIS, pls") == {"tighten", "this", "pls", "tighten this", "this pls"}
+def test_terms_are_the_instructions_words_word_pairs_and_stems():
+    assert router.terms("Tighten THIS, pls") == {"tighten", "this", "pls", "tighten this", "this pls", "~tight"}
+    # spellings of one verb meet in its stem, so a weight learned from one reaches the others
+    for verb in ("summarize", "summarise", "summarizing"):
+        assert "~summa" in router.terms(f"{verb} the thread")
+    # short words are their own stem
+    assert not any(t.startswith("~") for t in router.terms("fix the typo pls"))
     # only the start of a long instruction: that is where the ask is
     assert "zebra" not in router.terms("a " * router.TERM_CHARS + "zebra")
     # from the instruction, not from the pasted content
