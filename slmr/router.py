@@ -45,6 +45,11 @@ _BLOCK_STARTS = ("for ", "if ", "else", "elif ", "while ", "with ", "try", "exce
 _TRACE_STARTS = ('file "', "panic: ", "error[", "goroutine ", "traceback (most recent call last)")
 _LOG_LEVELS = ("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "CRITICAL", "TRACE")
 _MONTHS = ("Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec ")
+_LOG_STARTS = _LOG_LEVELS + _MONTHS
+#: first characters of the prefixes: one set lookup rules out a long startswith() for most lines
+_CODE_LEADS = frozenset(start[0] for start in _CODE_STARTS)
+_TRACE_LEADS = frozenset(start[0] for start in _TRACE_STARTS)
+_LOG_LEADS = frozenset(start[0] for start in _LOG_STARTS)
 #: lines of supplied content inspected: enough to recognise code, traces and logs
 _MAX_LINES = 120
 
@@ -99,13 +104,15 @@ def shape(text: str, *, data_only: bool = False) -> Shape:
         if code < _ENOUGH or not trace:
             low = stripped.lower()
             if not trace:
-                if low.startswith(_TRACE_STARTS) or (first in " \t" and low.startswith("at ") and "(" in low):
+                if (low[0] in _TRACE_LEADS and low.startswith(_TRACE_STARTS)) or (
+                    first in " \t" and low.startswith("at ") and "(" in low
+                ):
                     trace = True
                 elif "Error" in stripped or "Exception" in stripped:  # the cheap test first: most lines have neither
                     head = stripped.partition(":")[0]
                     trace = head.endswith(("Error", "Exception")) and " " not in head
             if code < _ENOUGH and (
-                low.startswith(_CODE_STARTS)
+                (low[0] in _CODE_LEADS and low.startswith(_CODE_STARTS))
                 or stripped.endswith(_CODE_ENDS)
                 or (stripped[-1] == ":" and low.startswith(_BLOCK_STARTS))
                 or " := " in stripped
@@ -116,12 +123,13 @@ def shape(text: str, *, data_only: bool = False) -> Shape:
             if code or trace or diff or (plus and minus):
                 return _DATA
             continue
+        # the log test ran on every prose line and cost more than the code test: its first character
+        # now decides which of its parts can match ("14:02", "2024-", "INFO", "Jan 3")
+        lead = stripped[0]
         if logs < _ENOUGH and (
-            stripped[0] == "["
-            or stripped[:4].isdigit()
-            or (stripped[:2].isdigit() and stripped[2:3] == ":")
-            or stripped.startswith(_LOG_LEVELS)
-            or stripped.startswith(_MONTHS)
+            lead == "["
+            or (lead.isdigit() and (stripped[:4].isdigit() or (stripped[1:2].isdigit() and stripped[2:3] == ":")))
+            or (lead in _LOG_LEADS and stripped.startswith(_LOG_STARTS))
             or " - - [" in stripped
         ):
             logs += 1
