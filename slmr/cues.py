@@ -729,6 +729,15 @@ def _compile(cues: dict[str, list[str]]) -> tuple[_Index, dict[str, list[str]]]:
 
 _PHRASES, _STEM_CATEGORIES = _compile(CUES)
 _STEM_LENGTHS = sorted({len(s) for s in _STEM_CATEGORIES})
+#: the first non-ASCII character of every substring cue: a cue can only be in a text holding one
+_SUBSTRING_CHARS = re.compile(
+    "["
+    + "".join(sorted({re.escape(next(c for c in s if not c.isascii())) for v in SUBSTRING_CUES.values() for s in v}))
+    + "]"
+)
+#: every stem's first _HEAD letters: one lookup rules out all stems for most words
+_HEAD = _STEM_LENGTHS[0]
+_STEM_HEADS = frozenset(s[:_HEAD] for s in _STEM_CATEGORIES)
 
 
 def scan(words: list[str], text: str = "") -> Counter[str]:
@@ -744,6 +753,8 @@ def scan(words: list[str], text: str = "") -> Counter[str]:
                     if category not in seen and tuple(words[i : i + len(phrase)]) == phrase:
                         found[category] += 1
                         seen.add(category)
+        if word[:_HEAD] not in _STEM_HEADS:
+            continue
         for k in _STEM_LENGTHS:
             if k > len(word):
                 break
@@ -751,8 +762,9 @@ def scan(words: list[str], text: str = "") -> Counter[str]:
             if cats:
                 for category in cats:
                     found[category] += 1
-    # every substring cue is in a script without spaces; plain ASCII text cannot hold one
-    if text and n and not text.isascii():
+    # every substring cue is in a script without spaces: text without one of their characters holds
+    # none (curly quotes and "…" make much English text non-ASCII, so isascii() alone rarely skips)
+    if text and n and not text.isascii() and _SUBSTRING_CHARS.search(text):
         for category, subs in SUBSTRING_CUES.items():
             if any(s in text for s in subs):
                 found[category] += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slmr import router
+from slmr import cues, router
 from slmr.router import CREATE, RESHAPE
 
 DIFF = """diff --git a/app.py b/app.py
@@ -226,6 +226,16 @@ def test_an_inline_code_span_is_not_a_verb():
 )
 def test_instructions_in_other_languages(prompt, feature):
     assert f(prompt)[feature] == 1.0
+
+
+def test_substring_cues_are_found_in_text_that_also_holds_typographic_punctuation():
+    # scan() skips the substring cues in text holding none of their characters; curly quotes and "…"
+    # are not such characters, so they must neither hide a cue nor trigger a false one
+    assert all(any(not c.isascii() for c in s) for subs in cues.SUBSTRING_CUES.values() for s in subs)
+    text = "“请总结一下” … 这段会议记录"
+    assert cues.scan(cues.tokens(text), text)["reshape_verb"] >= 1
+    curly, plain = "“summarize” this … then list why it broke", '"summarize" this ... then list why it broke'
+    assert cues.scan(cues.tokens(curly), curly) == cues.scan(cues.tokens(plain), plain)
 
 
 @pytest.mark.parametrize(
