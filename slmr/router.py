@@ -623,8 +623,12 @@ def _scored(
     items = [(-abs(logit), logit, name) for name, value in feats.items() if value and (logit := value * get(name, 0.0))]
     # words that barely move the odds are summed into one line: the sum stays exact, the table readable
     rest = 0.0
+    by_word: dict[str, float] = {}
     for term in w.words.keys() & found:  # a C-level intersection: most terms have no weight
-        weight = w.words[term]
+        # a stem whose whole word has a weight too ("~facts" beside "facts"): one line for both
+        word = term[1:] if term[0] == "~" and term[1:] in found and term[1:] in w.words else term
+        by_word[word] = by_word.get(word, 0.0) + w.words[term]
+    for term, weight in by_word.items():
         if abs(weight) >= WORD_SHOWN:
             items.append((-abs(weight), weight, "word:" + term))
         else:

@@ -545,3 +545,7 @@ def test_explain_lists_strong_words_and_sums_the_rest():
     known = sum(router.weights().words.get(t, 0.0) for t in router.analyse(prompt)[1])
     listed = sum(c.logit for c in items if c.name.startswith("word"))
     assert listed == pytest.approx(known)
+    # "facts" and its stem "~facts" both carry weight: one line says "facts" for both
+    assert {"facts", "~facts"} <= router.weights().words.keys()
+    names = {c.name for c in items}
+    assert "word:facts" in names and "word:~facts" not in names
