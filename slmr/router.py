@@ -561,7 +561,7 @@ def weights() -> Weights:
     )
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3x, and decide() builds ~14 of them
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3x, and explain() builds ~20 of them
 class Contribution:
     name: str
     value: float

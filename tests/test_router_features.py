@@ -527,7 +527,7 @@ def test_terms_are_the_instructions_words_word_pairs_and_stems():
     # spellings of one verb meet in its stem, so a weight learned from one reaches the others
     for verb in ("summarize", "summarise", "summarizing"):
         assert "~summa" in router.terms(f"{verb} the thread")
-    # short words are their own stem
+    # words under STEM_CHARS letters have no stem
     assert not any(t.startswith("~") for t in router.terms("fix the typo pls"))
     # only the start of a long instruction: that is where the ask is
     assert "zebra" not in router.terms("a " * router.TERM_CHARS + "zebra")
