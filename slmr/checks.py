@@ -49,13 +49,13 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$")
 @dataclass(frozen=True)
 class Failure:
     #: a short name: empty, chatter, code_block, inline_code, url, heading, length, not_shorter, json, schema,
-    #: truncated
+    #: truncated (the input was cut), cut_off (the answer stopped at the output token cap)
     check: str
     message: str
 
 
 #: failures that make an answer unusable whoever wrote it; the others judge a small model's work
-HARD = frozenset({"empty", "json", "schema", "truncated"})
+HARD = frozenset({"empty", "json", "schema", "truncated", "cut_off"})
 
 
 @dataclass

@@ -424,9 +424,12 @@ class _Run:
         if verdict.hard:
             if self.live and piece.show:
                 self.console.warn("the answer above did not pass its checks: do not rely on it")
+            cap = self.settings.cloud.max_tokens
             raise CheckFailed(
                 f"the answer from {backend.name} {model} failed its checks: {verdict.summary(verdict.hard)}",
-                "rephrase the instruction, or check the input",
+                f"allow longer answers: slmr config set cloud.max_tokens {cap * 2} (now {cap})"
+                if any(f.check == "cut_off" for f in verdict.hard)
+                else "rephrase the instruction, or check the input",
             )
         if not verdict.ok:
             # the frontier model is the last resort: its answer is given, with what to look at
@@ -509,6 +512,10 @@ class _Run:
                         f"{model} read only {usage.input_tokens:,} of about {estimate_tokens(prompt_text):,} prompt "
                         "tokens: its context window cut the input, so the answer is incomplete",
                     ),
+                )
+            if response.hit_limit:  # the stream ended cleanly, but only because the token cap was reached
+                verdict.failures.insert(
+                    0, checks.Failure("cut_off", f"{model} stopped at its output token limit: the answer is cut off")
                 )
             if verdict.ok:
                 record.status = "ok"

@@ -221,6 +221,22 @@ def test_a_truncation_at_the_ceiling_is_escalated_never_printed(
     assert len(fake_anthropic.requests) == 1
 
 
+def test_an_answer_cut_at_the_token_limit_is_retried_then_escalated_never_printed(
+    cli, fake_ollama, fake_anthropic, escalate, ledger_rows
+):
+    escalate("auto")
+    fake_ollama.always("The deploy failed because", hit_limit=True)  # done_reason "length": a clean end, cut
+    fake_anthropic.reply(GOOD)
+    result = cli("rewrite", input=NOTES)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == GOOD
+    assert "stopped at its output token limit: the answer is cut off" in result.stderr
+    first, retry, cloud = ledger_rows()
+    assert [r["checks"] for r in (first, retry)] == ["cut_off", "cut_off"]
+    assert [r["status"] for r in (first, retry, cloud)] == ["error", "error", "ok"]
+    assert cloud["attempt"] == "escalation"
+
+
 def test_a_realistic_server_count_raises_no_false_alarm(cli, fake_ollama):
     text = "Ünïcödé and ascii words about the deploy. " * 500
     fake_ollama.always(respond=text_to_work_on, real_prompt=True)

@@ -141,6 +141,25 @@ def test_authentication_errors_name_the_variable(cli, request, monkeypatch, prov
     assert f"check {var}" in one_line_error(result)
 
 
+@pytest.mark.parametrize(("provider", "fixture"), [("anthropic", "fake_anthropic"), ("openai", "fake_openai")])
+def test_a_cloud_answer_cut_at_the_token_cap_says_so_and_how_to_allow_more(
+    cli, request, monkeypatch, ledger_rows, provider, fixture
+):
+    monkeypatch.setenv("SLMR_CLOUD_PROVIDER", provider)
+    # stop_reason "max_tokens" (Anthropic) / finish_reason "length" (OpenAI): the stream ends cleanly, cut
+    request.getfixturevalue(fixture).reply("1. Freeze writes.\n2. Copy the", hit_limit=True)
+    result = cli("create", "write the migration plan")
+    assert result.exit_code == 5
+    # free-form answers stream as they come, so the part is shown; stderr and the exit code flag it
+    assert result.stdout == "1. Freeze writes.\n2. Copy the\n"
+    assert "the answer above did not pass its checks: do not rely on it" in result.stderr
+    error = one_line_error(result)
+    assert "stopped at its output token limit: the answer is cut off" in error
+    assert "slmr config set cloud.max_tokens 16384 (now 8192)" in result.stderr
+    [row] = ledger_rows()  # the call was paid for: it is in the ledger
+    assert (row["backend"], row["status"], row["checks"]) == (provider, "error", "cut_off")
+
+
 def test_an_escalation_that_hits_a_cloud_fault_reports_it(
     cli, fake_ollama, fake_anthropic, sdk_sleeps, monkeypatch, ledger_rows
 ):

@@ -46,6 +46,16 @@ def test_the_local_token_cap_is_configurable(cli, compat, monkeypatch):
     assert compat.requests[0]["max_tokens"] == 64
 
 
+def test_a_local_answer_that_reaches_the_token_cap_is_not_accepted(cli, compat, monkeypatch, ledger_rows):
+    monkeypatch.setenv("SLMR_LOCAL_ESCALATE", "never")
+    compat.always("The deploy failed because", hit_limit=True)  # finish_reason "length"
+    result = cli("rewrite", input=NOTES)
+    assert result.exit_code == 5
+    assert result.stdout == ""
+    assert "smollm2 stopped at its output token limit" in result.stderr
+    assert [r["checks"] for r in ledger_rows()] == ["cut_off", "cut_off"]
+
+
 def test_cloud_openai_sends_cloud_max_tokens_as_max_completion_tokens(cli, fake_openai, monkeypatch):
     monkeypatch.setenv("SLMR_CLOUD_PROVIDER", "openai")
     monkeypatch.setenv("SLMR_CLOUD_MAX_TOKENS", "1234")

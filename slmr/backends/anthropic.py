@@ -76,11 +76,13 @@ class AnthropicBackend:
                     usage.cache_write_tokens = u.cache_creation_input_tokens
                 elif event.type == "content_block_delta" and event.delta.type == "text_delta":
                     yield event.delta.text
-                elif event.type == "message_delta" and event.usage is not None:
-                    # message_delta usage is cumulative; input counts appear here on newer servers
-                    usage.output_tokens = event.usage.output_tokens
-                    if event.usage.input_tokens is not None:
-                        usage.input_tokens = event.usage.input_tokens
+                elif event.type == "message_delta":
+                    response.hit_limit = event.delta.stop_reason == "max_tokens"
+                    if event.usage is not None:
+                        # message_delta usage is cumulative; input counts appear here on newer servers
+                        usage.output_tokens = event.usage.output_tokens
+                        if event.usage.input_tokens is not None:
+                            usage.input_tokens = event.usage.input_tokens
                 elif event.type == "message_stop":
                     stopped = True
                     usage.complete = True

@@ -78,6 +78,9 @@ class Response:
     model: str
     _chunks: Callable[[Response], Iterator[str]] = field(repr=False)
     usage: Usage = field(default_factory=Usage)
+    #: the server ended the answer at the output token cap (max_tokens, num_predict), not at its end:
+    #: the stream looks complete, but the answer is cut off
+    hit_limit: bool = False
 
     def __iter__(self) -> Iterator[str]:
         return self._chunks(self)

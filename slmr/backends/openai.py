@@ -92,8 +92,10 @@ class OpenAIBackend:
                     if text:
                         produced.append(text)
                         yield text
-                    if chunk.choices[0].finish_reason is not None:
+                    finish = chunk.choices[0].finish_reason
+                    if finish is not None:
                         finished = True
+                        response.hit_limit = finish == "length"
                 if chunk.usage is not None:
                     reported = True
                     cached = getattr(chunk.usage.prompt_tokens_details, "cached_tokens", None)

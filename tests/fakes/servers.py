@@ -48,6 +48,9 @@ class Reply:
     real_prompt: bool = False
     #: extra response headers (retry-after, x-should-retry...)
     headers: dict[str, str] | None = None
+    #: end the stream as the server does at the output token cap: done_reason / finish_reason "length",
+    #: stop_reason "max_tokens"
+    hit_limit: bool = False
 
 
 def text_to_work_on(body: dict[str, Any]) -> str:
@@ -206,7 +209,7 @@ class FakeOllama(FakeAPI):
             "created_at": "2026-11-22T10:00:01.000000Z",
             "message": {"role": "assistant", "content": ""},
             "done": True,
-            "done_reason": "stop",
+            "done_reason": "length" if spec.hit_limit else "stop",
             "total_duration": 1_000_000,
             "load_duration": 10_000,
             "prompt_eval_duration": 200_000,
@@ -277,7 +280,7 @@ class FakeAnthropic(FakeAPI):
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "delta": {"stop_reason": "max_tokens" if spec.hit_limit else "end_turn", "stop_sequence": None},
                 "usage": {"output_tokens": spec.output_tokens or 0},
             },
         )
@@ -315,7 +318,7 @@ class FakeOpenAI(FakeAPI):
             if spec.malformed_after is not None and i == spec.malformed_after:
                 yield b"data: {not json\n\n"
             yield _sse(None, chunk({"content": piece}))
-        yield _sse(None, chunk({}, "stop"))
+        yield _sse(None, chunk({}, "length" if spec.hit_limit else "stop"))
         if include_usage:
             inp, out = spec.input_tokens or 0, spec.output_tokens or 0
             yield _sse(

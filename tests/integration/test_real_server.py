@@ -23,7 +23,8 @@ def local_env(base_url: str, max_tokens: int = 64) -> dict[str, str]:
         "SLMR_LOCAL_BACKEND": "openai-compatible",
         "SLMR_LOCAL_BASE_URL": base_url + "/v1",
         "SLMR_LOCAL_MODEL": MODEL,
-        # the tiny model may ramble; the cap keeps the tier fast and is itself under test (sent as max_tokens)
+        # the tiny model may ramble; the cap keeps the tier fast and is itself under test (sent as max_tokens;
+        # an answer that reaches it is reported cut off, never printed as complete)
         "SLMR_LOCAL_MAX_TOKENS": str(max_tokens),
     }
 
@@ -56,8 +57,18 @@ def openai_usage(recorder: Recorder) -> dict:
     return reported[-1]
 
 
-@pytest.mark.parametrize("command", ["rewrite", "summarize", "extract"])
-def test_reshape_through_the_openai_compatible_backend(command: str, llama_server: str, isolated_home: Path) -> None:
+def finish_reasons(recorder: Recorder) -> list[str]:
+    """The finish_reason the server gave each chat request, in order."""
+    return [
+        next(c["finish_reason"] for e in recorder.events(i) for c in e.get("choices", []) if c.get("finish_reason"))
+        for i in range(len(recorder.exchanges))
+    ]
+
+
+def test_reshape_through_the_openai_compatible_backend(llama_server: str, isolated_home: Path) -> None:
+    # summarize: SmolLM2-135M ends its summary of NOTES well inside the cap (greedy, so the same every run);
+    # on rewrite and extract it loops until the cap, which the next test relies on
+    command = "summarize"
     with Recorder(llama_server) as recorder:
         run = slmr(command, stdin=NOTES, env=local_env(recorder.url))
 
@@ -68,6 +79,7 @@ def test_reshape_through_the_openai_compatible_backend(command: str, llama_serve
     assert path == "/v1/chat/completions"
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
     assert sent["max_tokens"] == 64
+    assert finish_reasons(recorder) == ["stop"]
     usage = openai_usage(recorder)
     [row] = ledger_rows(isolated_home)
     assert (row["backend"], row["route"], row["task"], row["status"]) == ("openai-compatible", "reshape", command, "ok")
@@ -80,9 +92,32 @@ def test_reshape_through_the_openai_compatible_backend(command: str, llama_serve
     assert row["cost_usd"] is None or row["cost_usd"] == 0  # local: never billed
 
 
+@pytest.mark.parametrize("command", ["rewrite", "extract"])
+def test_an_answer_the_real_server_cuts_at_max_tokens_is_never_printed(
+    command: str, llama_server: str, isolated_home: Path
+) -> None:
+    # 8 tokens cannot hold a rewrite or the action items of NOTES, whatever the model: the server stops
+    # with finish_reason "length", a stream that otherwise looks complete
+    with Recorder(llama_server) as recorder:
+        run = slmr(command, stdin=NOTES, env=local_env(recorder.url, 8))
+
+    assert run.code == 5, run.stderr
+    assert run.stdout == ""
+    assert "smollm2 stopped at its output token limit: the answer is cut off" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert finish_reasons(recorder) == ["length", "length"]  # the first answer and the one local retry
+    rows = ledger_rows(isolated_home)
+    # the cap is named first; eight tokens of chatter may also clean down to an empty answer
+    assert [(r["attempt"], r["status"], r["checks"].split(",")[0]) for r in rows] == [
+        ("first", "error", "cut_off"),
+        ("retry", "error", "cut_off"),
+    ]
+    assert all(r["output_tokens"] == 8 and r["tokens_estimated"] == 0 for r in rows)  # still counted
+
+
 def test_a_server_without_usage_gets_estimates_marked_as_such(llama_server: str, isolated_home: Path) -> None:
     with Recorder(llama_server, drop_usage=True) as recorder:
-        run = slmr("rewrite", stdin=NOTES, env=local_env(recorder.url))
+        run = slmr("summarize", stdin=NOTES, env=local_env(recorder.url))
         spend = slmr("spend", "--json", env=local_env(recorder.url))
 
     assert run.code == 0, run.stderr
