@@ -67,7 +67,7 @@ class OllamaBackend:
                     yield text
                 if part.done:
                     done = True
-                    response.hit_limit = part.done_reason == "length"  # num_predict reached
+                    response.hit_limit = part.done_reason == "length"  # num_predict reached, or the window filled
                     response.usage = Usage(
                         input_tokens=part.prompt_eval_count, output_tokens=part.eval_count, complete=True
                     )
